@@ -1,0 +1,82 @@
+"""The command line: thin wrappers that read options and call the pipeline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .diagnostics import BuildFailed, Diagnostics
+from .pipeline import BuildResult, build
+from .settings import SettingsError, load
+
+EXIT_WARNINGS, EXIT_ERRORS = 1, 2
+
+
+def _console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def report(diagnostics: Diagnostics, console: Console) -> None:
+    for item in sorted(diagnostics.items, key=lambda d: (d.path, d.line)):
+        style = "red" if item.severity == "error" else "yellow"
+        console.print(f"{item}", style=style, markup=False)
+
+
+def summary(result: BuildResult) -> str:
+    pages = ", ".join(f"{lang} {n} pages" for lang, n in result.pages.items())
+    warnings = len(result.diagnostics.warnings)
+    return (f"built {result.articles} articles: {pages}; {warnings} warning{'s' if warnings != 1 else ''}; "
+            f"{result.seconds:.2f} s -> {result.out_dir}")
+
+
+def load_settings(source: Path, overrides: dict[str, Any]) -> Any:
+    try:
+        return load(source, overrides)
+    except SettingsError as exc:
+        _console().print(str(exc), style="red", markup=False)
+        sys.exit(EXIT_ERRORS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+def main() -> None:
+    """Build a Chinese news site in Simplified and Traditional editions from one source."""
+
+
+@main.command("build")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site [default: SOURCE/build].")
+@click.option("--base-url", default=None, help="Override the base_url setting, e.g. https://user.github.io/repo/.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def build_command(source: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool) -> None:
+    """Build the site into the output folder (default build/)."""
+    console = _console()
+    settings = load_settings(source, {"base_url": base_url} if base_url else {})
+    diagnostics = Diagnostics()
+    try:
+        result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics)
+    except BuildFailed as failed:
+        report(failed.diagnostics, console)
+        errors = len(failed.diagnostics.errors)
+        console.print(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous output is "
+                      "untouched", style="bold red")
+        sys.exit(EXIT_ERRORS)
+    if not quiet:
+        report(result.diagnostics, console)
+        click.echo(summary(result))
+    if strict and result.diagnostics.warnings:
+        if quiet:
+            report(result.diagnostics, console)
+        sys.exit(EXIT_WARNINGS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""Loading articles: files, front-matter, metadata, and the one Markdown parse of each body."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .convert import Glossary, GlossaryError, glossary_from_front_matter
+from .diagnostics import Diagnostics
+from .markdown import CJK, SENTENCE_END, make_parser, plain_text
+from .settings import Settings
+
+EXTENSIONS = (".md", ".markdown", ".txt")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?", re.DOTALL | re.MULTILINE)
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                 "%Y/%m/%d")
+_SLUG_OK = re.compile(r"^[^\s/\\?#%\"'<>|*:\x00-\x1f]+$")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
+_SENTENCE = re.compile(r"[。！？!?]")
+_CLAUSE = re.compile(r"(?<!\d)[，,；;：:](?!\d)")
+TITLE_MAX = 40
+# Chinese readers take in about 400 characters a minute; Latin words count as English prose.
+CJK_PER_MINUTE, WORDS_PER_MINUTE = 400, 200
+
+
+@dataclass
+class Article:
+    path: Path
+    key: str  # path under content/, with "/" separators: an article's identity
+    title: str
+    date: datetime
+    updated: datetime | None
+    slug: str
+    lang: str  # the edition the author wrote in
+    tags: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    authors: tuple[str, ...]
+    source_name: str
+    source_url: str
+    summary: str
+    tokens: list[Token]
+    body_line: int  # file line of the body's first line
+    cjk_chars: int
+    latin_words: int
+    meta: dict[str, Any] = field(default_factory=dict)
+    glossary: Glossary | None = None
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.cjk_chars / CJK_PER_MINUTE + self.latin_words / WORDS_PER_MINUTE))
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class Parsers:
+    markdown: MarkdownIt
+    plain: MarkdownIt
+
+
+def make_parsers() -> Parsers:
+    return Parsers(make_parser(), make_parser(plain_text=True))
+
+
+def find_sources(content_dir: Path) -> list[Path]:
+    if not content_dir.is_dir():
+        return []
+    found = [
+        p for p in content_dir.rglob("*")
+        if p.suffix.lower() in EXTENSIONS and not any(part.startswith(".") for part in p.relative_to(content_dir).parts)
+    ]
+    # Sorted by path so that the build never depends on the file system's order.
+    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
+
+
+def git_dates(site_dir: Path, paths: list[Path]) -> dict[Path, datetime]:
+    """The first commit date of each file, from one ``git log`` for the whole set."""
+    if not paths:
+        return {}
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=site_dir, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        log = subprocess.run(
+            ["git", "log", "--diff-filter=A", "--format=@%aI", "--name-only", "--no-renames", "--",
+             *[str(p) for p in paths]],
+            cwd=site_dir, capture_output=True, text=True, check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    dates: dict[Path, datetime] = {}
+    current: datetime | None = None
+    for line in log.splitlines():
+        if line.startswith("@"):
+            current = datetime.fromisoformat(line[1:])
+        elif line and current is not None:
+            # git lists newest first: the last date seen for a path is when it was added.
+            dates[(Path(top) / line).resolve()] = current
+    return dates
+
+
+def parse_date(value: Any, settings: Settings) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, settings.tz)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in _DATE_FORMATS:
+                try:
+                    parsed = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                return None
+    else:
+        return None
+    return parsed.replace(tzinfo=settings.tz) if parsed.tzinfo is None else parsed
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(s for v in value for s in _strings(v))
+    text = str(value).strip()
+    return (text,) if text else ()
+
+
+def _categories(value: Any) -> tuple[tuple[str, ...], ...]:
+    """Hexo's rule: a flat list is one nested path (Tech > AI); a list of lists is several."""
+    if value is None:
+        return ()
+    if isinstance(value, list) and any(isinstance(v, list) for v in value):
+        return tuple(p for v in value if (p := _strings(v)))
+    path = _strings(value)
+    return (path,) if path else ()
+
+
+def _line_of_key(front_matter: str, key: str) -> int:
+    match = re.search(rf"^{re.escape(key)}\s*:", front_matter, re.MULTILINE)
+    return front_matter.count("\n", 0, match.start()) + 2 if match else 1
+
+
+def derive_title(text: str) -> str:
+    """A short title from the opening sentence, never cut inside a Latin word."""
+    text = " ".join(text.split())
+    match = _SENTENCE.search(text)
+    sentence = text[: match.start()] if match else text
+    if len(sentence) <= TITLE_MAX:
+        return sentence
+    clauses = [m.start() for m in _CLAUSE.finditer(sentence) if 4 <= m.start() <= TITLE_MAX]
+    if clauses:
+        return sentence[: clauses[-1]]
+    cut = sentence[:TITLE_MAX]
+    if sentence[TITLE_MAX].isascii() and sentence[TITLE_MAX].isalnum():
+        cut = re.sub(r"[A-Za-z0-9]+$", "", cut).rstrip()
+    return cut + "…"
+
+
+def summarize(text: str, limit: int) -> str:
+    """The opening text, cut at the last sentence end that fits."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE.finditer(text, 0, limit)]
+    return text[: ends[-1]] if ends else text[:limit].rstrip() + "…"
+
+
+def count_text(text: str) -> tuple[int, int]:
+    """CJK characters and Latin words, counted the way Chinese sites count an article's length."""
+    cjk = sum(1 for c in text if CJK.match(c) and c not in SENTENCE_END and not ("\u3000" <= c <= "\u303f"))
+    return cjk, len(_LATIN_WORD.findall(text))
+
+
+def _first_heading(tokens: list[Token]) -> tuple[str, int] | None:
+    """The text of a heading that opens the body, and how many tokens it takes."""
+    if len(tokens) >= 3 and tokens[0].type == "heading_open":
+        return plain_text(tokens[1].children or []).strip(), 3
+    return None
+
+
+def _paragraph_text(tokens: list[Token]) -> str:
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open" and i + 1 < len(tokens):
+            text = plain_text(tokens[i + 1].children or []).strip()
+            if text:
+                return text
+    return ""
+
+
+def _source_name(meta: dict[str, Any], source_url: str) -> str:
+    if meta.get("source"):
+        return str(meta["source"]).strip()
+    host = urlsplit(source_url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def load_article(
+    path: Path, settings: Settings, parsers: Parsers, diagnostics: Diagnostics,
+    detect_script: Callable[[str], str], fallback_date: Callable[[Path], tuple[datetime, str]],
+) -> Article | None:
+    """Read one file into an Article, or None (with diagnostics) when it cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diagnostics.error(path, 1, f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        diagnostics.error(path, line, "file is not UTF-8 text; save it as UTF-8")
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    meta: dict[str, Any] = {}
+    front_matter = ""
+    body, body_line = text, 1
+    match = _FRONT_MATTER.match(text)
+    if match:
+        front_matter = match.group(1)
+        try:
+            loaded = YAMLHandler().load(front_matter)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 2 if mark else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            diagnostics.error(path, line, f"invalid YAML front-matter: {problem}")
+            return None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            diagnostics.error(path, 2, "front-matter must be a mapping of keys to values")
+            return None
+        meta = {str(k): v for k, v in loaded.items()}
+        body = text[match.end():]
+        body_line = text.count("\n", 0, match.end()) + 1
+
+    if meta.get("draft") is True:
+        return None
+
+    # A .txt file without front-matter is plain text: one paragraph per line.
+    plain = path.suffix.lower() == ".txt" and not match
+    tokens = (parsers.plain if plain else parsers.markdown).parse(body, {})
+
+    title = str(meta["title"]).strip() if meta.get("title") is not None else ""
+    heading = _first_heading(tokens)
+    if not title and heading:
+        title = heading[0]
+    if heading and heading[0] == title:
+        tokens = tokens[heading[1]:]
+    if not title:
+        opening = _paragraph_text(tokens)
+        title = derive_title(opening) if opening else path.stem
+        diagnostics.warning(path, body_line, f"no title: using {title!r} from the opening sentence; "
+                            "add 'title:' to the front-matter")
+
+    when = parse_date(meta.get("date"), settings)
+    if meta.get("date") is not None and when is None:
+        diagnostics.error(path, _line_of_key(front_matter, "date"), f"cannot read date {meta['date']!r}; "
+                          "write it as 2026-02-10 09:00:00")
+        return None
+    if when is None:
+        when, where = fallback_date(path)
+        diagnostics.warning(path, 1, f"no date: using the {where} ({when:%Y-%m-%d %H:%M}); "
+                            f"add 'date: {when:%Y-%m-%d %H:%M:%S}' to the front-matter")
+    updated = parse_date(meta.get("updated"), settings) if meta.get("updated") is not None else None
+
+    slug = str(meta.get("slug") or path.stem).strip()
+    if not _SLUG_OK.match(slug) or slug in (".", "..") or slug.startswith("."):
+        line = _line_of_key(front_matter, "slug") if "slug" in meta else 1
+        diagnostics.error(path, line, f"slug {slug!r} is not a safe URL segment (it could write outside the "
+                          "output folder): use letters, digits, - and _")
+        return None
+
+    lang_value = str(meta.get("lang") or "").strip()
+    editions = {e.lang.lower(): e for e in settings.editions}
+    if lang_value:
+        edition = editions.get(lang_value.lower())
+        if edition is None:
+            known = ", ".join(e.lang for e in settings.editions)
+            diagnostics.error(path, _line_of_key(front_matter, "lang"),
+                              f"lang {lang_value!r} is not an edition of this site ({known})")
+            return None
+        lang = edition.lang
+    else:
+        script = detect_script(plain_text_of(tokens) or title)
+        lang = next((e.lang for e in settings.editions if e.script == script), settings.default_edition.lang)
+
+    glossary = None
+    if meta.get("glossary") is not None:
+        try:
+            glossary = glossary_from_front_matter(meta["glossary"], lang)
+        except GlossaryError as exc:
+            diagnostics.error(path, _line_of_key(front_matter, "glossary"), str(exc))
+            return None
+
+    body_text = plain_text_of(tokens)
+    cjk, words = count_text(body_text)
+    source_url = str(meta.get("source_url") or "").strip()
+    summary = str(meta["summary"]).strip() if meta.get("summary") else summarize(
+        _paragraph_text(tokens), settings.summary_length)
+    content_dir = settings.content_path
+    return Article(
+        path=path,
+        key=path.relative_to(content_dir).as_posix(),
+        title=title,
+        date=when,
+        updated=updated,
+        slug=slug,
+        lang=lang,
+        tags=_strings(meta.get("tags")),
+        categories=_categories(meta.get("categories")),
+        authors=_strings(meta.get("author")),
+        source_name=_source_name(meta, source_url),
+        source_url=source_url,
+        summary=summary,
+        tokens=tokens,
+        body_line=body_line,
+        cjk_chars=cjk,
+        latin_words=words,
+        meta=meta,
+        glossary=glossary,
+    )
+
+
+def plain_text_of(tokens: list[Token]) -> str:
+    return "\n".join(plain_text(t.children or []) for t in tokens if t.type == "inline")
+
+
+def load_articles(settings: Settings, diagnostics: Diagnostics,
+                  detect_script: Callable[[str], str]) -> list[Article]:
+    parsers = make_parsers()
+    sources = find_sources(settings.content_path)
+    dates: dict[Path, datetime] | None = None
+
+    def fallback_date(path: Path) -> tuple[datetime, str]:
+        nonlocal dates
+        if dates is None:
+            # One git call for the whole site, made only when some article has no date.
+            dates = git_dates(settings.site_dir, sources)
+        first_commit = dates.get(path.resolve())
+        if first_commit is not None:
+            return first_commit.astimezone(settings.tz), "file's first commit date"
+        return datetime.fromtimestamp(path.stat().st_mtime, settings.tz), "file's modification time"
+
+    articles = []
+    for path in sources:
+        article = load_article(path, settings, parsers, diagnostics, detect_script, fallback_date)
+        if article is not None:
+            articles.append(article)
+    return articles

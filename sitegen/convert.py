@@ -1,0 +1,416 @@
+"""Script conversion between editions: OpenCC, with a news glossary layered inside it.
+
+OpenCC's phrase configurations are the engine. Our glossary does not run as a second pass
+over OpenCC's output (that would re-convert what OpenCC already converted and cost a
+second scan in Python); it is compiled into a private copy of the OpenCC configuration as
+text dictionaries placed first in each dictionary group, so that it takes part in OpenCC's
+own segmentation and wins every tie, and conversion stays a single C++ call per text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import opencc
+from markdown_it.token import Token
+
+from .editor_markup import Pinned, split_markup
+
+OPENCC_SHARE = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+SHIPPED_GLOSSARY = Path(__file__).parent / "data" / "news.toml"
+
+# How one edition's script becomes another's by default; "+" chains configurations.
+DEFAULT_CONFIGS: dict[tuple[str, str], str] = {
+    ("zh-Hans", "zh-Hant"): "s2twp",
+    ("zh-Hant", "zh-Hans"): "tw2sp",
+    ("zh-Hans", "zh-Hant-HK"): "s2hk",
+    ("zh-Hant", "zh-Hant-HK"): "tw2t+t2hk",
+    ("zh-Hant-HK", "zh-Hans"): "hk2s",
+    ("zh-Hant-HK", "zh-Hant"): "hk2t+t2tw",
+}
+# The same conversion without regional vocabulary: what a suppressed phrase gets instead.
+_CHARACTER_ONLY = {"s2twp": "s2tw", "tw2sp": "tw2s", "s2hkp": "s2hk", "hk2sp": "hk2s"}
+
+_TO_HANT = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
+_TO_HANS = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’"})
+# ’ between Latin letters or digits is an apostrophe (Moody’s, it’s), not a quotation mark.
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z0-9])’(?=[A-Za-z0-9])")
+
+
+class GlossaryError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Term:
+    forms: dict[str, str]  # edition lang -> how that edition writes the term
+    oneway: str = ""  # "zh-Hans>zh-Hant": only in that direction
+
+
+@dataclass(frozen=True)
+class Glossary:
+    terms: tuple[Term, ...] = ()
+    # "zh-Hans>zh-Hant" -> phrases (in the source script) that get character conversion only.
+    suppress: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def pairs(self, source: str, target: str) -> dict[str, str]:
+        """Source text -> target text for one direction; later terms win over earlier ones."""
+        direction = f"{source}>{target}"
+        out: dict[str, str] = {}
+        for term in self.terms:
+            if term.oneway and term.oneway != direction:
+                continue
+            if source in term.forms and target in term.forms and term.forms[source]:
+                out[term.forms[source]] = term.forms[target]
+        return out
+
+    def suppressed(self, source: str, target: str) -> tuple[str, ...]:
+        return self.suppress.get(f"{source}>{target}", ())
+
+    def layered(self, other: Glossary) -> Glossary:
+        """This glossary with ``other`` on top: its entries win."""
+        suppress = dict(self.suppress)
+        for direction, phrases in other.suppress.items():
+            suppress[direction] = (*suppress.get(direction, ()), *phrases)
+        return Glossary((*self.terms, *other.terms), suppress)
+
+    @property
+    def fingerprint(self) -> str:
+        return json.dumps([[t.forms, t.oneway] for t in self.terms] + [self.suppress],
+                          ensure_ascii=False, sort_keys=True)
+
+
+def load_glossary(path: Path) -> Glossary:
+    """Read a glossary file: ``[[group]]`` tables of ``entries`` and ``[[suppress]]`` tables."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise GlossaryError(f"{path}:1: cannot read glossary: {exc}") from None
+    terms: list[Term] = []
+    for group in data.get("group", []):
+        for entry in group.get("entries", []):
+            forms = {k: v for k, v in entry.items() if k != "oneway"}
+            if not all(isinstance(v, str) for v in forms.values()) or len(forms) < 2:
+                raise GlossaryError(f"{path}:1: group {group.get('name')!r}: bad entry {entry!r}")
+            terms.append(Term(forms, entry.get("oneway", "")))
+    suppress: dict[str, tuple[str, ...]] = {}
+    for item in data.get("suppress", []):
+        direction = item.get("direction", "")
+        if ">" not in direction:
+            raise GlossaryError(f"{path}:1: suppress {item.get('name')!r} needs direction 'A>B'")
+        suppress[direction] = (*suppress.get(direction, ()), *item.get("phrases", []))
+    return Glossary(tuple(terms), suppress)
+
+
+def glossary_from_front_matter(value: Any, source: str) -> Glossary:
+    """A per-article glossary: ``{源词: 译词}`` (every other edition) or a list of forms."""
+    if isinstance(value, dict):
+        return Glossary(tuple(Term({source: str(k), "*": str(v)}) for k, v in value.items()))
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return Glossary(tuple(Term({str(k): str(v) for k, v in item.items()}) for item in value))
+    raise GlossaryError("front-matter 'glossary' must be a mapping or a list of mappings")
+
+
+def _abs_dicts(node: dict[str, Any]) -> dict[str, Any]:
+    node = copy.deepcopy(node)
+    if node.get("type") == "group":
+        node["dicts"] = [_abs_dicts(d) for d in node["dicts"]]
+    elif "file" in node:
+        node["file"] = str(OPENCC_SHARE / node["file"])
+    return node
+
+
+def _first(extra: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """A dictionary group in which ``extra`` is consulted before ``node``."""
+    if node.get("type") == "group" and node.get("match_policy", "short_circuit") == "short_circuit":
+        return {**node, "dicts": [extra, *node["dicts"]]}
+    return {"type": "group", "match_policy": "short_circuit", "dicts": [extra, node]}
+
+
+class Chain:
+    """One OpenCC configuration, or several applied in turn, with a glossary compiled in."""
+
+    def __init__(self, configs: Sequence[str], pairs: dict[str, str]) -> None:
+        self._stages: list[opencc.OpenCC] = []
+        # OpenCC reads text dictionaries when a configuration is loaded, so they can go at once.
+        with tempfile.TemporaryDirectory(prefix="sitegen-opencc-") as tmp:
+            for i, name in enumerate(configs):
+                config = json.loads((OPENCC_SHARE / f"{name}.json").read_text(encoding="utf-8"))
+                # Later stages must leave the glossary's output alone.
+                stage_pairs = pairs if i == 0 else {v: v for v in pairs.values()}
+                if stage_pairs:
+                    config = self._with_pairs(config, stage_pairs, Path(tmp), tag=str(i))
+                else:
+                    config = self._absolute(config)
+                self._stages.append(opencc.OpenCC(str(self._write(Path(tmp), str(i), config))))
+
+    @staticmethod
+    def _write(tmp: Path, name: str, config: dict[str, Any]) -> Path:
+        path = tmp / f"{name}.json"
+        path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    @staticmethod
+    def _absolute(config: dict[str, Any]) -> dict[str, Any]:
+        config = copy.deepcopy(config)
+        for step in config.get("normalization", []):
+            step["dict"] = _abs_dicts(step["dict"])
+        if "segmentation" in config:
+            config["segmentation"]["dict"] = _abs_dicts(config["segmentation"]["dict"])
+        for step in config["conversion_chain"]:
+            step["dict"] = _abs_dicts(step["dict"])
+        return config
+
+    @classmethod
+    def _with_pairs(cls, config: dict[str, Any], pairs: dict[str, str], tmp: Path,
+                    tag: str = "g") -> dict[str, Any]:
+        config = cls._absolute(config)
+        first = cls._dict_file(tmp, f"{tag}-first.txt", pairs)
+        keep = cls._dict_file(tmp, f"{tag}-keep.txt", {v: v for v in pairs.values()})
+        chain = config["conversion_chain"]
+        seg = config.get("segmentation", {"type": "mmseg", "dict": chain[0]["dict"]})
+        seg_dict = seg["dict"]
+        seg["dict"] = {"type": "group", "match_policy": "union", "dicts": [first, seg_dict]}
+        config["segmentation"] = seg
+        chain[0]["dict"] = _first(first, chain[0]["dict"])
+        for step in chain[1:]:
+            step["dict"] = _first(keep, step["dict"])
+        return config
+
+    @staticmethod
+    def _dict_file(tmp: Path, name: str, pairs: dict[str, str]) -> dict[str, Any]:
+        path = tmp / name
+        # OpenCC's text dictionaries are "key<TAB>value"; a tab or newline in a term would
+        # corrupt the file, so such terms are dropped.
+        lines = sorted(f"{k}\t{v}" for k, v in pairs.items() if k and not re.search(r"[\t\n\r ]", k + v))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return {"type": "text", "file": str(path)}
+
+    def __call__(self, text: str) -> str:
+        for stage in self._stages:
+            text = stage.convert(text)
+        return text
+
+
+class Direction:
+    """Converting text written in one edition's script into another edition's."""
+
+    def __init__(self, source: str, target: str, target_script: str, configs: str,
+                 glossary: Glossary, quotes: bool) -> None:
+        self.source, self.target = source, target
+        self._configs = configs.split("+")
+        self._glossary = glossary
+        self._quotes = (_TO_HANT if target_script == "hant" else _TO_HANS) if quotes else None
+        self._cache: dict[str, str] = {}
+
+    @cached_property
+    def chain(self) -> Chain:
+        pairs: dict[str, str] = {}
+        suppressed = self._glossary.suppressed(self.source, self.target)
+        if suppressed:
+            plain = Chain([_CHARACTER_ONLY.get(c, c) for c in self._configs], {})
+            pairs.update({p: plain(p) for p in suppressed})
+        for term in self._glossary.terms:
+            if "*" in term.forms and term.forms.get(self.source):
+                pairs[term.forms[self.source]] = term.forms["*"]
+        pairs.update(self._glossary.pairs(self.source, self.target))
+        return Chain(self._configs, pairs)
+
+    def _punctuate(self, text: str) -> str:
+        if self._quotes is None:
+            return text
+        if self._quotes is _TO_HANT and "’" in text:
+            parts = _APOSTROPHE.split(text)
+            return "’".join(p.translate(_TO_HANT) for p in parts)
+        return text.translate(self._quotes)
+
+    def text(self, text: str) -> str:
+        """Convert one plain string (a title, a tag name, a UI string); markup is honoured."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = "".join(self.pieces([text]))
+            self._cache[text] = cached
+        return cached
+
+    def pieces(self, runs: Sequence[str | Pinned]) -> list[str]:
+        """Convert a sequence of text pieces that read as one text.
+
+        Pinned pieces come out as the editor wrote them; they and the ends of the sequence are
+        the only hard boundaries. A phrase split over two pieces by inline markup
+        (``人工**智能**``) converts as the whole phrase would, and the converted phrase is
+        cut back at the piece boundary.
+        """
+        expanded: list[str | Pinned] = []
+        for run in runs:
+            expanded.extend(split_markup(run) if isinstance(run, str) and "-{" in run else [run])
+        out: list[str] = []
+        group: list[str] = []
+        for piece in expanded:
+            if isinstance(piece, Pinned):
+                out.extend(self._group(group))
+                group = []
+                out.append(piece.text_for(self.target))
+            else:
+                group.append(piece)
+        out.extend(self._group(group))
+        return out
+
+    def _group(self, group: list[str]) -> list[str]:
+        if not group:
+            return []
+        if len(group) == 1:
+            return [self._punctuate(self.chain(group[0]))]
+        whole = self.chain("".join(group))
+        separate = [self.chain(g) for g in group]
+        if "".join(separate) != whole:
+            separate = _cut(whole, group, self.chain)
+        return [self._punctuate(s) for s in separate]
+
+    def batch(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
+        """Convert many groups (every text run of an article) with two OpenCC calls.
+
+        Newlines never occur inside a run and OpenCC never joins a phrase across one, so the
+        runs can be converted in one call and split again.
+        """
+        if not groups:
+            return []
+        wholes = self.chain("\n".join("".join(g) for g in groups)).split("\n")
+        multi = [g for g in groups if len(g) > 1]
+        separates = iter(self.chain("\n".join(p for g in multi for p in g)).split("\n")) if multi else iter(())
+        out: list[list[str]] = []
+        for group, whole in zip(groups, wholes, strict=True):
+            if len(group) == 1:
+                parts = [whole]
+            else:
+                parts = [next(separates) for _ in group]
+                if "".join(parts) != whole:
+                    parts = _cut(whole, list(group), self.chain)
+            out.append([self._punctuate(p) for p in parts])
+        return out
+
+
+def _cut(whole: str, group: list[str], convert: Chain | Any) -> list[str]:
+    """Split a converted text at the places its pieces met, when a phrase crossed one."""
+    joined = "".join(group)
+    cuts: list[int] = []
+    boundary = 0
+    for piece in group[:-1]:
+        boundary += len(piece)
+        left, right = convert(joined[:boundary]), convert(joined[boundary:])
+        agree_left = len(os.path.commonprefix([whole, left]))
+        agree_right = len(whole) - len(os.path.commonprefix([whole[::-1], right[::-1]]))
+        low, high = sorted((agree_left, agree_right))
+        cut = max(min(len(left), high), low)
+        cuts.append(max(cut, cuts[-1] if cuts else 0))
+    bounds = [0, *cuts, len(whole)]
+    return [whole[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+class Converter:
+    """Every conversion direction a site needs, built lazily and cached for one build."""
+
+    def __init__(self, editions: Iterable[tuple[str, str]], configs: dict[str, str],
+                 glossary: Glossary, quotes: bool) -> None:
+        self._scripts = dict(editions)  # lang -> script
+        self._configs = configs
+        self.glossary = glossary
+        self._quotes = quotes
+        self._directions: dict[tuple[str, str], Direction] = {}
+
+    def direction(self, source: str, target: str) -> Direction:
+        key = (source, target)
+        if key not in self._directions:
+            configs = self._configs.get(f"{source}>{target}") or DEFAULT_CONFIGS.get(key)
+            if configs is None:
+                configs = "s2t" if self._scripts.get(target) == "hant" else "t2s"
+            self._directions[key] = Direction(source, target, self._scripts.get(target, "hans"),
+                                              configs, self.glossary, self._quotes)
+        return self._directions[key]
+
+    def with_glossary(self, extra: Glossary) -> Converter:
+        """A converter for one article that brings a glossary of its own."""
+        return Converter(self._scripts.items(), self._configs, self.glossary.layered(extra), self._quotes)
+
+    @cached_property
+    def _detectors(self) -> tuple[Chain, Chain]:
+        # Character-only configurations map one character to one, so a zip counts changes.
+        return Chain(["s2t"], {}), Chain(["t2s"], {})
+
+    def detect_script(self, text: str) -> str:
+        """'hans' or 'hant': which script a text is written in, from how conversion changes it."""
+        sample = text[:3000]
+        to_hant, to_hans = self._detectors
+        hans_only = sum(a != b for a, b in zip(sample, to_hant(sample), strict=False))
+        hant_only = sum(a != b for a, b in zip(sample, to_hans(sample), strict=False))
+        return "hant" if hant_only > hans_only else "hans"
+
+    def text(self, text: str, source: str, target: str) -> str:
+        if source == target:
+            return "".join(p if isinstance(p, str) else p.text_for(target) for p in split_markup(text))
+        return self.direction(source, target).text(text)
+
+
+# Inline tokens that a phrase may run across: conversion sees the text on both sides as one.
+_SOFT = frozenset({"link_open", "link_close", "em_open", "em_close", "strong_open", "strong_close",
+                   "s_open", "s_close"})
+
+
+def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, str]:
+    """Converted text for every text token (and image alt) of a parsed body, by ``id(token)``.
+
+    Code, raw HTML, attributes and URLs are never touched because they are never text tokens.
+    All runs of an article go to OpenCC together (see Direction.batch).
+    """
+    groups: list[list[Token]] = []
+    alts: list[Token] = []
+
+    def collect(children: Sequence[Token]) -> None:
+        run: list[Token] = []
+        for child in children:
+            if child.type == "text":
+                run.append(child)
+            elif child.type in _SOFT:
+                continue
+            else:
+                if run:
+                    groups.append(run)
+                    run = []
+                if child.type == "image" and child.children:
+                    alts.append(child)
+        if run:
+            groups.append(run)
+
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            collect(token.children)
+    out: dict[int, str] = {}
+    plain = [g for g in groups if not any("\n" in t.content for t in g)]
+    for group, texts in zip(plain, direction.batch([[t.content for t in g] for g in plain]), strict=True):
+        out.update((id(t), s) for t, s in zip(group, texts, strict=True))
+    for group in (g for g in groups if any("\n" in t.content for t in g)):
+        out.update((id(t), s) for t, s in zip(group, direction.pieces([t.content for t in group]), strict=True))
+    for image in alts:
+        out[id(image)] = direction.text(_alt_text(image.children or []))
+    return out
+
+
+def _alt_text(children: Sequence[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "editor_markup":
+            parts.append("-{" + child.content + "}-")
+        elif child.children:
+            parts.append(_alt_text(child.children))
+    return "".join(parts)

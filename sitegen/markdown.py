@@ -1,0 +1,107 @@
+"""Markdown parsing: CommonMark plus tables, footnotes and strikethrough, tuned for Chinese.
+
+Each article is parsed once into a token stream here. Everything later (link resolution,
+script conversion, rendering per edition) works on those tokens, never on rendered HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block.state_block import StateBlock
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .editor_markup import editor_markup_plugin
+
+CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+SENTENCE_END = "。！？!?；;：:，,、…"
+# A stand-alone line longer than this is a paragraph, not a sub-heading.
+HEADING_MAX_CHARS = 24
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(CJK.match(char))
+
+
+def cjk_softbreak(state: StateCore) -> None:
+    """A line break between two Chinese characters is not a word space.
+
+    CommonMark turns a soft break into a newline, which browsers show as a space; Chinese has
+    no spaces between words, so the break is dropped when both neighbours are CJK.
+    """
+    for block in state.tokens:
+        children = block.children or []
+        for i, child in enumerate(children):
+            if child.type != "softbreak" or i == 0 or i + 1 >= len(children):
+                continue
+            before, after = children[i - 1], children[i + 1]
+            if (
+                before.type == "text" and after.type == "text" and before.content and after.content
+                and _is_cjk(before.content[-1]) and _is_cjk(after.content[0])
+            ):
+                child.type, child.content = "text", ""
+
+
+def line_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Plain-text articles: each non-empty line is a paragraph of its own."""
+    content = state.getLines(start_line, start_line + 1, state.blkIndent, False).strip()
+    state.line = start_line + 1
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start_line, state.line]
+    token = state.push("inline", "", 0)
+    token.content = content
+    token.map = [start_line, state.line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def standalone_headings(state: StateCore) -> None:
+    """Plain-text articles: a short line with no sentence punctuation reads as a sub-heading."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline = tokens[i], tokens[i + 1]
+        if opening.type != "paragraph_open" or opening.level != 0:
+            continue
+        text = inline.content
+        if not text or len(text) > HEADING_MAX_CHARS or any(c in SENTENCE_END for c in text):
+            continue
+        if not any(_is_cjk(c) for c in text) or text.startswith(("|", "!", "[")):
+            continue
+        closing = tokens[i + 2]
+        opening.type, opening.tag = "heading_open", "h2"
+        closing.type, closing.tag = "heading_close", "h2"
+        opening.meta = {**(opening.meta or {}), "from_plain_line": True}
+
+
+def make_parser(*, plain_text: bool = False, html: bool = True) -> MarkdownIt:
+    md = (
+        MarkdownIt("commonmark", {"html": html})
+        .enable(["table", "strikethrough"])
+        .use(footnote_plugin)
+        .use(editor_markup_plugin)
+    )
+    if plain_text:
+        md.block.ruler.at("paragraph", line_paragraph)
+        md.core.ruler.push("standalone_headings", standalone_headings)
+    md.core.ruler.push("cjk_softbreak", cjk_softbreak)
+    return md
+
+
+def plain_text(tokens: list[Token]) -> str:
+    """The visible text of inline tokens, without markup."""
+    out: list[str] = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type == "editor_markup":
+            # Kept as markup, so that whatever converts this text later still honours it.
+            out.append("-{" + token.content + "}-")
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif token.children:
+            out.append(plain_text(token.children))
+    return "".join(out)

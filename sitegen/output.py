@@ -1,0 +1,59 @@
+"""Writing the site: into a staging folder beside the output, swapped in only when complete.
+
+A failed or interrupted build therefore never leaves a half-written site: the previous
+output stays exactly as it was until the new one is whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+
+
+class UnsafePath(Exception):
+    pass
+
+
+class Output:
+    def __init__(self, final: Path) -> None:
+        self.final = final.resolve()
+        self.root = self.final.parent / f".{self.final.name}.staging-{os.getpid()}"
+        self.written: set[str] = set()
+
+    def __enter__(self) -> Output:
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def target(self, site_path: str) -> Path:
+        """The staging file for a site path; refuses anything that would leave the output."""
+        relative = PurePosixPath(site_path)
+        if relative.is_absolute() or any(part in ("..", "") for part in relative.parts) or "\\" in site_path:
+            raise UnsafePath(f"output path {site_path!r} would leave the output folder")
+        path = self.root.joinpath(*relative.parts)
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise UnsafePath(f"output path {site_path!r} would leave the output folder")
+        return path
+
+    def write(self, site_path: str, data: str | bytes) -> None:
+        path = self.target(site_path)
+        if site_path in self.written:
+            raise UnsafePath(f"two pages would be written to {site_path!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        self.written.add(site_path)
+
+    def commit(self) -> None:
+        """Swap the finished site in place of the old one."""
+        old = self.final.parent / f".{self.final.name}.old-{os.getpid()}"
+        if self.final.exists():
+            self.final.rename(old)
+        self.root.rename(self.final)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)

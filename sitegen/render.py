@@ -1,0 +1,328 @@
+"""Rendering one edition: article bodies from tokens, then every page through Jinja."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from .content import Article
+from .convert import Converter, convert_tokens
+from .settings import Edition, Settings
+from .taxonomy import KINDS, Taxonomy, Term
+from .urls import Urls
+
+THEME = Path(__file__).parent / "theme"
+# UI strings in templates are written once, in Simplified, and converted like any text.
+UI_SOURCE = "zh-Hans"
+
+
+class BodyRenderer(RendererHTML):
+    """HTML for one edition of a body; the shared tokens are read, never changed."""
+
+    def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        return escapeHtml(env["texts"].get(id(token), token.content))
+
+    def editor_markup(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                      env: dict[str, Any]) -> str:
+        return escapeHtml(tokens[idx].meta["pinned"].text_for(env["lang"]))
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        alt = env["texts"].get(id(token))
+        if alt is None:
+            alt = self.renderInlineAsText(token.children, options, env)
+        attrs = [("src", str(token.attrGet("src") or "")), ("alt", alt)]
+        if token.attrGet("title"):
+            attrs.append(("title", str(token.attrGet("title"))))
+        attrs += [("loading", "lazy"), ("decoding", "async")]
+        return "<img" + "".join(f' {k}="{escapeHtml(v)}"' for k, v in attrs) + ">"
+
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        if "unresolved" in token.meta:
+            title = env["ui"]("链接的文章尚不存在：") + token.meta["unresolved"]
+            return f'<span class="unresolved-link" title="{escapeHtml(title)}">'
+        if "article" in token.meta:
+            href = env["article_href"](token.meta["article"])
+            if token.meta.get("fragment"):
+                href += "#" + token.meta["fragment"]
+            return f'<a href="{escapeHtml(href)}">'
+        return self.renderToken(tokens, idx, options, env)
+
+    def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        return "</span>" if "unresolved" in tokens[idx].meta else "</a>"
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article as one edition shows it in lists and on its page."""
+
+    key: str
+    title: str
+    href: str
+    url: str
+    summary: str
+    date: datetime
+    date_text: str
+    updated: datetime | None
+    lang: str
+    tags: tuple[Link, ...]
+    categories: tuple[tuple[Link, ...], ...]
+    authors: tuple[Link, ...]
+    source: Link | None
+    source_url: str
+    cjk_chars: int
+    latin_words: int
+    reading_minutes: int
+    meta: dict[str, Any]
+
+
+def chinese_date(when: datetime) -> str:
+    return f"{when.year}年{when.month}月{when.day}日"
+
+
+@dataclass(frozen=True)
+class PageOut:
+    path: str  # site path inside the edition ("tags/ai/", "404.html")
+    html: str
+
+
+@dataclass
+class Site:
+    """Everything every page of a build may show: made once, read by each edition."""
+
+    settings: Settings
+    urls: Urls
+    articles: list[Article]  # newest first
+    taxonomy: Taxonomy
+    converter: Converter
+    paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
+    markdown_options: OptionsDict  # the parser's options, which renderer rules consult
+
+    def edition_path(self, edition: Edition, path: str) -> str:
+        return f"{edition.prefix}/{path}"
+
+
+def make_environment(settings: Settings) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.templates_path.is_dir():
+        loaders.append(jinja2.FileSystemLoader(settings.templates_path))
+    loaders.append(jinja2.FileSystemLoader(THEME / "templates"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def paginate(items: list[Any], size: int) -> list[list[Any]]:
+    pages = max(1, math.ceil(len(items) / size))
+    return [items[i * size:(i + 1) * size] for i in range(pages)]
+
+
+def page_path(base: str, number: int) -> str:
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+class EditionRenderer:
+    """Renders every page of one edition."""
+
+    def __init__(self, site: Site, edition: Edition, env: jinja2.Environment) -> None:
+        self.site, self.edition, self.env = site, edition, env
+        self.lang = edition.lang
+        self.body = BodyRenderer()
+        converter = site.converter
+        self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
+        self.views = {a.key: self._view(a) for a in site.articles}
+
+    # -- helpers ---------------------------------------------------------------
+    def href(self, path: str) -> str:
+        return self.site.urls.href(self.site.edition_path(self.edition, path))
+
+    def convert(self, text: str, source: str) -> str:
+        return self.site.converter.text(text, source, self.lang)
+
+    def term_link(self, term: Term) -> Link:
+        return Link(term.names[self.lang], self.href(f"{term.kind}/{term.slug}/"))
+
+    def _view(self, article: Article) -> ArticleView:
+        terms = self.site.taxonomy.article_terms[article.key]
+        categories = []
+        for term in terms["categories"]:
+            chain: list[Term] = []
+            node: Term | None = term
+            while node is not None:
+                chain.insert(0, node)
+                node = node.parent
+            categories.append(tuple(self.term_link(t) for t in chain))
+        path = self.site.paths[article.key]
+        sources = terms["sources"]
+        return ArticleView(
+            key=article.key,
+            title=self.convert(article.title, article.lang),
+            href=self.href(path),
+            url=self.site.urls.absolute(self.site.edition_path(self.edition, path)),
+            summary=self.convert(article.summary, article.lang),
+            date=article.date,
+            date_text=chinese_date(article.date),
+            updated=article.updated,
+            lang=article.lang,
+            tags=tuple(self.term_link(t) for t in terms["tags"]),
+            categories=tuple(categories),
+            authors=tuple(self.term_link(t) for t in terms["authors"]),
+            source=self.term_link(sources[0]) if sources else None,
+            source_url=article.source_url,
+            cjk_chars=article.cjk_chars,
+            latin_words=article.latin_words,
+            reading_minutes=article.reading_minutes,
+            meta=article.meta,
+        )
+
+    def body_html(self, article: Article) -> str:
+        if article.lang == self.lang:
+            texts: dict[int, str] = {}
+        else:
+            converter = self.site.converter
+            if article.glossary is not None:
+                converter = converter.with_glossary(article.glossary)
+            texts = convert_tokens(article.tokens, converter.direction(article.lang, self.lang))
+        env = {
+            "texts": texts,
+            "lang": self.lang,
+            "ui": self.ui,
+            "article_href": lambda key: self.views[key].href,
+        }
+        return self.body.render(article.tokens, self.site.markdown_options, env)
+
+    # -- pages -----------------------------------------------------------------
+    def context(self, path: str, title: str, kind: str, **extra: Any) -> dict[str, Any]:
+        site, urls = self.site, self.site.urls
+        alternates = [
+            {"edition": e, "href": urls.href(site.edition_path(e, path)),
+             "url": urls.absolute(site.edition_path(e, path)), "current": e == self.edition}
+            for e in site.settings.editions
+        ]
+        default = site.settings.default_edition
+        return {
+            "site": {
+                "title": self.convert(site.settings.title, UI_SOURCE),
+                "description": self.convert(site.settings.description, UI_SOURCE),
+                "home": self.href(""),
+                "root": urls.href(""),
+            },
+            "edition": self.edition,
+            "lang": self.lang,
+            "alternates": alternates,
+            "x_default": urls.absolute(site.edition_path(default, path)),
+            "canonical": urls.absolute(site.edition_path(self.edition, path)),
+            "page_title": title,
+            "kind": kind,
+            "_": self.ui,
+            "href": self.href,
+            "asset": lambda p: urls.href(p),
+            "sections": [(k, self.ui(_SECTION_TITLES[k]), self.href(f"{k}/")) for k in (*KINDS, "archive")],
+            **extra,
+        }
+
+    def render(self, template: str, path: str, title: str, kind: str, **extra: Any) -> PageOut:
+        html = self.env.get_template(template).render(self.context(path, title, kind, **extra))
+        return PageOut(path, html)
+
+    def listing(self, template: str, base: str, title: str, kind: str, items: list[ArticleView],
+                **extra: Any) -> Iterator[PageOut]:
+        pages = paginate(items, self.site.settings.page_size)
+        for number, chunk in enumerate(pages, 1):
+            pagination = {
+                "number": number,
+                "count": len(pages),
+                "prev": self.href(page_path(base, number - 1)) if number > 1 else None,
+                "next": self.href(page_path(base, number + 1)) if number < len(pages) else None,
+            }
+            yield self.render(template, page_path(base, number), title, kind, items=chunk,
+                              pagination=pagination, **extra)
+
+    def pages(self) -> Iterator[PageOut]:
+        site = self.site
+        views = [self.views[a.key] for a in site.articles]
+        yield from self.listing("index.html", "", self.convert(site.settings.title, UI_SOURCE), "home", views)
+        for i, article in enumerate(site.articles):
+            view = views[i]
+            newer = views[i - 1] if i > 0 else None
+            older = views[i + 1] if i + 1 < len(views) else None
+            yield self.render("article.html", site.paths[article.key], view.title, "article", article=view,
+                              body=self.body_html(article), newer=newer, older=older)
+        for kind in KINDS:
+            terms = site.taxonomy.terms[kind]
+            entries = [{"link": self.term_link(t), "count": len(t.articles), "depth": t.depth} for t in terms]
+            if kind == "categories":
+                entries = [self._category_entry(t) for t in self._tree(terms)]
+            yield self.render("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, terms=entries,
+                              section=kind)
+            for term in terms:
+                items = [self.views[a.key] for a in term.articles]
+                yield from self.listing("term.html", f"{kind}/{term.slug}/", term.names[self.lang], kind,
+                                        items, term=self.term_link(term), section=kind,
+                                        section_title=self.ui(_KIND_TITLES[kind]))
+        years = [{"year": y, "count": len(a), "href": self.href(f"archive/{y}/")}
+                 for y, a in site.taxonomy.years.items()]
+        yield self.render("archive.html", "archive/", self.ui("归档"), "archive", years=years)
+        for year, articles in site.taxonomy.years.items():
+            yield from self.listing("term.html", f"archive/{year}/", self.ui(f"{year}年"), "archive",
+                                    [self.views[a.key] for a in articles], term=None, section="archive",
+                                    section_title=self.ui("归档"))
+        yield self.render("404.html", "404.html", self.ui("页面不存在"), "404")
+
+    def _tree(self, terms: list[Term]) -> list[Term]:
+        out: list[Term] = []
+
+        def walk(term: Term) -> None:
+            out.append(term)
+            for child in sorted(term.children, key=lambda t: t.key):
+                walk(child)
+
+        for term in sorted((t for t in terms if t.parent is None), key=lambda t: (-len(t.articles), t.key)):
+            walk(term)
+        return out
+
+    def _category_entry(self, term: Term) -> dict[str, Any]:
+        return {"link": self.term_link(term), "count": len(term.articles), "depth": term.depth}
+
+
+_KIND_TITLES = {"tags": "标签", "categories": "分类", "sources": "来源", "authors": "作者"}
+_SECTION_TITLES = {**_KIND_TITLES, "archive": "归档"}
+
+
+def render_root(site: Site, env: jinja2.Environment) -> Iterator[PageOut]:
+    """The pages outside every edition: the chooser at / and the site-wide 404."""
+    urls = site.urls
+    editions = [
+        {"edition": e, "href": urls.href(f"{e.prefix}/"), "url": urls.absolute(f"{e.prefix}/"),
+         "title": site.converter.text(site.settings.title, UI_SOURCE, e.lang),
+         "not_found": site.converter.text("页面不存在", UI_SOURCE, e.lang),
+         "back": site.converter.text("返回首页", UI_SOURCE, e.lang)}
+        for e in site.settings.editions
+    ]
+    context = {"editions": editions, "default": editions[0], "root": urls.href(""),
+               "canonical": urls.absolute(""), "asset": lambda p: urls.href(p)}
+    yield PageOut("index.html", env.get_template("root.html").render(context))
+    yield PageOut("404.html", env.get_template("root_404.html").render(context))

@@ -1,0 +1,118 @@
+"""Tags, categories, sources, authors and yearly archives, one across both scripts.
+
+A term is keyed by its Simplified form, so 人工智能 written in a Simplified article and
+人工智慧 written in a Traditional one are the same tag; its slug comes from that key and
+therefore stays the same in every edition and whatever the display name converts to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .content import Article
+from .settings import Edition
+
+KINDS = ("tags", "categories", "sources", "authors")
+_UNSAFE = re.compile(r"[^\w\-]+")
+
+
+@dataclass(eq=False)  # terms are compared by identity: one object per term
+class Term:
+    kind: str
+    key: str
+    slug: str  # URL path below the kind's folder; categories nest ("tech/ai")
+    spellings: Counter[tuple[str, str]]  # (lang written in, spelling) -> count
+    articles: list[Article] = field(default_factory=list)
+    parent: Term | None = None
+    children: list[Term] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # edition lang -> display name
+
+    @property
+    def depth(self) -> int:
+        return 0 if self.parent is None else self.parent.depth + 1
+
+
+@dataclass
+class Taxonomy:
+    terms: dict[str, list[Term]]  # kind -> terms in display order
+    article_terms: dict[str, dict[str, list[Term]]]  # article key -> kind -> its terms
+    years: dict[int, list[Article]]
+
+
+def slugify(key: str) -> str:
+    slug = _UNSAFE.sub("-", key.casefold().replace("_", "-")).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    return slug or "t-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+
+
+def build_taxonomy(
+    articles: list[Article], editions: tuple[Edition, ...],
+    to_canonical: Callable[[str, str], str], convert: Callable[[str, str, str], str],
+) -> Taxonomy:
+    """Group articles (newest first) by every term; ``to_canonical(text, lang)`` gives the key."""
+    terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
+    article_terms: dict[str, dict[str, list[Term]]] = {}
+    years: dict[int, list[Article]] = {}
+
+    def add(kind: str, names: tuple[str, ...], article: Article) -> Term:
+        parent: Term | None = None
+        term: Term | None = None
+        path: list[str] = []
+        for name in names:
+            path.append(to_canonical(name, article.lang).casefold())
+            key = "/".join(path)
+            term = terms[kind].get(key)
+            if term is None:
+                term = Term(kind, key, "", Counter(), parent=parent)
+                terms[kind][key] = term
+                if parent is not None:
+                    parent.children.append(term)
+            term.spellings[(article.lang, name)] += 1
+            if not term.articles or term.articles[-1] is not article:
+                term.articles.append(article)
+            parent = term
+        assert term is not None
+        return term
+
+    for article in articles:
+        mine: dict[str, list[Term]] = {kind: [] for kind in KINDS}
+        for tag in dict.fromkeys(article.tags):
+            mine["tags"].append(add("tags", (tag,), article))
+        for path in article.categories:
+            mine["categories"].append(add("categories", path, article))
+        if article.source_name:
+            mine["sources"].append(add("sources", (article.source_name,), article))
+        for author in dict.fromkeys(article.authors):
+            mine["authors"].append(add("authors", (author,), article))
+        article_terms[article.key] = {k: list(dict.fromkeys(v)) for k, v in mine.items()}
+        years.setdefault(article.date.year, []).append(article)
+
+    ordered: dict[str, list[Term]] = {}
+    for kind, by_key in terms.items():
+        used: set[str] = set()
+        for key in sorted(by_key):
+            term = by_key[key]
+            own = slugify(key.rsplit("/", 1)[-1])
+            slug = own if term.parent is None else f"{term.parent.slug}/{own}"
+            base, n = slug, 2
+            while slug in used:
+                slug, n = f"{base}-{n}", n + 1
+            used.add(slug)
+            term.slug = slug
+            term.names = {e.lang: _display(term, e, convert) for e in editions}
+        # Most-used first, then by key: the order readers expect on an index page.
+        ordered[kind] = sorted(by_key.values(), key=lambda t: (-len(t.articles), t.key))
+    return Taxonomy(ordered, article_terms, dict(sorted(years.items(), reverse=True)))
+
+
+def _display(term: Term, edition: Edition, convert: Callable[[str, str, str], str]) -> str:
+    """How an edition shows a term: as its own writers spelled it, else converted."""
+    mine = [(n, s) for (lang, s), n in term.spellings.items() if lang == edition.lang]
+    if mine:
+        return max(mine, key=lambda pair: pair[0])[1]
+    (lang, spelling), _ = term.spellings.most_common(1)[0]
+    return convert(spelling, lang, edition.lang)

@@ -1,0 +1,33 @@
+"""Every URL the site writes comes from here, so that a base path is never forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+
+@dataclass(frozen=True)
+class Urls:
+    base_url: str  # e.g. https://user.github.io/repo/
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def base_path(self) -> str:
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def href(self, site_path: str) -> str:
+        """A root-relative URL for a path inside the site ("zh-hans/tags/" -> "/repo/zh-hans/tags/")."""
+        return self.base_path + quote(site_path.lstrip("/"), safe="/-_.~!$&'()*+,;=:@%")
+
+    def absolute(self, site_path: str) -> str:
+        return self.origin + self.href(site_path)
+
+
+def file_for(site_path: str) -> str:
+    """The file a site path is written to: pretty URLs end in / and are folders."""
+    return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
