@@ -10,8 +10,8 @@ own segmentation and wins every tie, and conversion stays a single C++ call per 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
-import os
 import re
 import tempfile
 import tomllib
@@ -307,13 +307,22 @@ def _cut(whole: str, group: list[str], convert: Chain | Any) -> list[str]:
     for piece in group[:-1]:
         boundary += len(piece)
         left, right = convert(joined[:boundary]), convert(joined[boundary:])
-        agree_left = len(os.path.commonprefix([whole, left]))
-        agree_right = len(whole) - len(os.path.commonprefix([whole[::-1], right[::-1]]))
+        agree_left = _common_prefix(whole, left)
+        agree_right = len(whole) - _common_prefix(whole[::-1], right[::-1])
         low, high = sorted((agree_left, agree_right))
         cut = max(min(len(left), high), low)
         cuts.append(max(cut, cuts[-1] if cuts else 0))
     bounds = [0, *cuts, len(whole)]
-    return [whole[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [whole[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class Converter:

@@ -209,4 +209,6 @@ def _check(settings: Settings, where: Diagnostic, text: str) -> None:
         )
     for prefix in (e.prefix for e in settings.editions):
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", prefix):
-            raise SettingsError(replace(where, message=f"edition prefix {prefix!r} must be lowercase letters, digits, -"))
+            raise SettingsError(
+                replace(where, message=f"edition prefix {prefix!r} must be lowercase letters, digits, -")
+            )
