@@ -59,6 +59,17 @@ def line_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bo
     return True
 
 
+def line_ends_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Plain-text articles: a line that is not a table row ends a table (or a quote).
+
+    Used only as a terminator (markdown-it asks terminators in silent mode); it never makes tokens.
+    """
+    if not silent:
+        return False
+    line = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
+    return not line.startswith("|")
+
+
 def standalone_headings(state: StateCore) -> None:
     """Plain-text articles: a short line with no sentence punctuation reads as a sub-heading."""
     tokens = state.tokens
@@ -86,6 +97,7 @@ def make_parser(*, plain_text: bool = False, html: bool = True) -> MarkdownIt:
     )
     if plain_text:
         md.block.ruler.at("paragraph", line_paragraph)
+        md.block.ruler.before("table", "line_ends_block", line_ends_block, {"alt": ["blockquote"]})
         md.core.ruler.push("standalone_headings", standalone_headings)
     md.core.ruler.push("cjk_softbreak", cjk_softbreak)
     return md
