@@ -19,7 +19,7 @@ from markdown_it.token import Token
 
 from .convert import Glossary, GlossaryError, glossary_from_front_matter
 from .diagnostics import Diagnostics
-from .markdown import CJK, SENTENCE_END, make_parser, plain_text
+from .markdown import make_parser, plain_text
 from .settings import Settings
 
 EXTENSIONS = (".md", ".markdown", ".txt")
@@ -27,6 +27,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?", re.DOTALL | re.M
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
                  "%Y/%m/%d")
 _SLUG_OK = re.compile(r"^[^\s/\\?#%\"'<>|*:\x00-\x1f]+$")
+# Characters that count as words in Chinese text: ideographs and kana, not punctuation.
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 _SENTENCE = re.compile(r"[。！？!?]")
 _CLAUSE = re.compile(r"(?<!\d)[，,；;：:](?!\d)")
@@ -188,8 +190,7 @@ def summarize(text: str, limit: int) -> str:
 
 def count_text(text: str) -> tuple[int, int]:
     """CJK characters and Latin words, counted the way Chinese sites count an article's length."""
-    cjk = sum(1 for c in text if CJK.match(c) and c not in SENTENCE_END and not ("\u3000" <= c <= "\u303f"))
-    return cjk, len(_LATIN_WORD.findall(text))
+    return len(_CJK_CHAR.findall(text)), len(_LATIN_WORD.findall(text))
 
 
 def _first_heading(tokens: list[Token]) -> tuple[str, int] | None:

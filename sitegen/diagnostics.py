@@ -28,9 +28,10 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def display_path(self, path: Path | str) -> str:
-        path = Path(path)
+        # absolute(), not resolve(): a symlinked file is named as the user named it.
+        path = Path(path).absolute()
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.relative_to(self.root.absolute()).as_posix()
         except ValueError:
             return path.as_posix()
 

@@ -84,7 +84,8 @@ def static_files(settings: Settings) -> dict[str, Path]:
     for folder in (THEME / "static", settings.static_path):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                if path.is_file():
+                # Dotfiles (.gitkeep, .DS_Store) are not part of a site.
+                if path.is_file() and not path.name.startswith("."):
                     files["static/" + path.relative_to(folder).as_posix()] = path
     return files
 
