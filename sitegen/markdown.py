@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
@@ -88,9 +89,11 @@ def standalone_headings(state: StateCore) -> None:
         opening.meta = {**(opening.meta or {}), "from_plain_line": True}
 
 
-def make_parser(*, plain_text: bool = False, html: bool = True) -> MarkdownIt:
+def make_parser(*, plain_text: bool = False, html: bool = True,
+                renderer_cls: type[RendererHTML] = RendererHTML) -> MarkdownIt:
+    """The parser; with ``renderer_cls``, also the renderer, holding every plugin's render rules."""
     md = (
-        MarkdownIt("commonmark", {"html": html})
+        MarkdownIt("commonmark", {"html": html}, renderer_cls=renderer_cls)
         .enable(["table", "strikethrough"])
         .use(footnote_plugin)
         .use(editor_markup_plugin)

@@ -13,7 +13,6 @@ from .content import Article, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
 from .links import resolve_links
-from .markdown import make_parser
 from .output import Output, UnsafePath
 from .render import THEME, EditionRenderer, Site, make_environment, render_root
 from .settings import Settings
@@ -116,8 +115,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         to_canonical=lambda text, lang: converter.text(text, lang, hans) if lang != hans else text,
         convert=converter.text,
     )
-    site = Site(settings, Urls(settings.base_url), articles, taxonomy, converter, paths,
-                make_parser().options)
+    site = Site(settings, Urls(settings.base_url), articles, taxonomy, converter, paths)
     env = make_environment(settings)
     env.globals["sitegen_version"] = __version__
 

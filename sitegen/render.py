@@ -17,6 +17,7 @@ from markdown_it.utils import OptionsDict
 
 from .content import Article
 from .convert import Converter, convert_tokens
+from .markdown import make_parser
 from .settings import Edition, Settings
 from .taxonomy import KINDS, Taxonomy, Term
 from .urls import Urls
@@ -32,10 +33,6 @@ class BodyRenderer(RendererHTML):
     def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
         token = tokens[idx]
         return escapeHtml(env["texts"].get(id(token), token.content))
-
-    def editor_markup(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
-                      env: dict[str, Any]) -> str:
-        return escapeHtml(tokens[idx].meta["pinned"].text_for(env["lang"]))
 
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
         token = tokens[idx]
@@ -114,7 +111,6 @@ class Site:
     taxonomy: Taxonomy
     converter: Converter
     paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
-    markdown_options: OptionsDict  # the parser's options, which renderer rules consult
 
     def edition_path(self, edition: Edition, path: str) -> str:
         return f"{edition.prefix}/{path}"
@@ -150,7 +146,8 @@ class EditionRenderer:
     def __init__(self, site: Site, edition: Edition, env: jinja2.Environment) -> None:
         self.site, self.edition, self.env = site, edition, env
         self.lang = edition.lang
-        self.body = BodyRenderer()
+        markdown = make_parser(renderer_cls=BodyRenderer)
+        self.body, self.markdown_options = markdown.renderer, markdown.options
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self.views = {a.key: self._view(a) for a in site.articles}
@@ -212,7 +209,7 @@ class EditionRenderer:
             "ui": self.ui,
             "article_href": lambda key: self.views[key].href,
         }
-        return self.body.render(article.tokens, self.site.markdown_options, env)
+        return self.body.render(article.tokens, self.markdown_options, env)
 
     # -- pages -----------------------------------------------------------------
     def context(self, path: str, title: str, kind: str, **extra: Any) -> dict[str, Any]:
