@@ -56,18 +56,32 @@ def main() -> None:
 @click.option("--base-url", default=None, help="Override the base_url setting, e.g. https://user.github.io/repo/.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def build_command(source: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool) -> None:
+@click.option("--keep-going", "-k", is_flag=True,
+              help="Build and write every article without errors, leave out the others, and still exit 2.")
+def build_command(source: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool,
+                  keep_going: bool) -> None:
     """Build the site into the output folder (default build/)."""
     console = _console()
     settings = load_settings(source, {"base_url": base_url} if base_url else {})
     diagnostics = Diagnostics()
     try:
-        result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics)
+        result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics,
+                       keep_going=keep_going)
+    except KeyboardInterrupt:
+        console.print("interrupted: the previous output is untouched", style="bold red")
+        sys.exit(130)
     except BuildFailed as failed:
         report(failed.diagnostics, console)
         errors = len(failed.diagnostics.errors)
         console.print(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous output is "
                       "untouched", style="bold red")
+        sys.exit(EXIT_ERRORS)
+    if result.diagnostics.errors:
+        report(result.diagnostics, console)
+        errors = len(result.diagnostics.errors)
+        click.echo(summary(result))
+        console.print(f"{errors} error{'s' if errors != 1 else ''}: the articles with errors were left out "
+                      "(--keep-going)", style="bold red")
         sys.exit(EXIT_ERRORS)
     if not quiet:
         report(result.diagnostics, console)

@@ -12,20 +12,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .convert import Glossary, GlossaryError, glossary_from_front_matter
 from .diagnostics import Diagnostics
-from .markdown import make_parser, plain_text
+from .frontmatter_formats import SourceError, decode, split
+from .markdown import DEEPEST, make_parser, plain_text
 from .settings import Settings
 
 EXTENSIONS = (".md", ".markdown", ".txt")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?", re.DOTALL | re.MULTILINE)
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y/%m/%d")
+                 "%Y/%m/%d", "%Y-%m-%dT%H:%M", "%Y.%m.%d", "%Y.%m.%d %H:%M", "%Y.%m.%d %H:%M:%S")
+_DATED_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
+_MORE = re.compile(r"^<!--\s*more\s*-->$", re.IGNORECASE)
+_SEGMENT_OK = re.compile(r"^[^\s?#%\"'<>|*\\\x00-\x1f]+$")
 _SLUG_OK = re.compile(r"^[^\s/\\?#%\"'<>|*:\x00-\x1f]+$")
 # Characters that count as words in Chinese text: ideographs and kana, not punctuation.
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -58,6 +59,8 @@ class Article:
     latin_words: int
     meta: dict[str, Any] = field(default_factory=dict)
     glossary: Glossary | None = None
+    own_path: str | None = None  # from front-matter permalink/url: wins over the permalink pattern
+    aliases: tuple[str, ...] = ()  # old site paths that redirect to the article
 
     @property
     def reading_minutes(self) -> int:
@@ -74,8 +77,8 @@ class Parsers:
     plain: MarkdownIt
 
 
-def make_parsers() -> Parsers:
-    return Parsers(make_parser(), make_parser(plain_text=True))
+def make_parsers(html: bool = True) -> Parsers:
+    return Parsers(make_parser(html=html), make_parser(plain_text=True, html=html))
 
 
 def find_sources(content_dir: Path) -> list[Path]:
@@ -120,9 +123,16 @@ def parse_date(value: Any, settings: Settings) -> datetime | None:
     elif isinstance(value, date):
         parsed = datetime.combine(value, time())
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, settings.tz)
+        # Unix seconds, or the milliseconds JavaScript tools write.
+        seconds = value / 1000 if abs(value) > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, settings.tz)
+        except (OverflowError, OSError, ValueError):
+            return None
     elif isinstance(value, str):
         text = value.strip()
+        if text.isdigit() and len(text) in (10, 13):
+            return parse_date(int(text), settings)
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -156,11 +166,6 @@ def _categories(value: Any) -> tuple[tuple[str, ...], ...]:
         return tuple(p for v in value if (p := _strings(v)))
     path = _strings(value)
     return (path,) if path else ()
-
-
-def _line_of_key(front_matter: str, key: str) -> int:
-    match = re.search(rf"^{re.escape(key)}\s*:", front_matter, re.MULTILINE)
-    return front_matter.count("\n", 0, match.start()) + 2 if match else 1
 
 
 def derive_title(text: str) -> str:
@@ -216,53 +221,81 @@ def _source_name(meta: dict[str, Any], source_url: str) -> str:
     return host.removeprefix("www.")
 
 
+def _author_names(value: Any) -> tuple[str, ...]:
+    """Authors as a string, a list, or Hexo's ``{name: ..., link: ...}`` mappings."""
+    if isinstance(value, dict):
+        return _strings(value.get("name") or value.get("nick"))
+    if isinstance(value, list | tuple):
+        return tuple(s for v in value for s in _author_names(v))
+    return _strings(value)
+
+
+def _first(meta: dict[str, Any], *keys: str) -> Any:
+    """The value of the first key present: Hexo writes ``tags`` or ``tag``, ``categories`` or ``category``."""
+    return next((meta[k] for k in keys if meta.get(k) is not None), None)
+
+
+def _split_summary(tokens: list[Token]) -> tuple[list[Token], list[Token] | None]:
+    """Remove the ``<!-- more -->`` marker; the blocks before it are the summary."""
+    for i, token in enumerate(tokens):
+        if token.level != 0:
+            continue
+        if token.type == "html_block" and _MORE.match(token.content.strip()):
+            return tokens[:i] + tokens[i + 1:], tokens[:i]
+        # With raw HTML off, the marker is a paragraph of its own.
+        if (token.type == "inline" and _MORE.match(token.content.strip()) and i > 0
+                and tokens[i - 1].type == "paragraph_open"):
+            return tokens[:i - 1] + tokens[i + 2:], tokens[:i - 1]
+    return tokens, None
+
+
+def _path_setting(value: Any) -> str | None:
+    """A permalink or alias: a site path without the leading slash, None when it could escape."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc or "\\" in text or "\x00" in text:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments or any(s in (".", "..") or not _SEGMENT_OK.match(s) for s in segments):
+        return None
+    path = "/".join(segments)
+    return path + "/" if parts.path.endswith("/") or "." not in segments[-1] else path
+
+
 def load_article(
     path: Path, settings: Settings, parsers: Parsers, diagnostics: Diagnostics,
     detect_script: Callable[[str], str], fallback_date: Callable[[Path], tuple[datetime, str]],
 ) -> Article | None:
-    """Read one file into an Article, or None (with diagnostics) when it cannot be used."""
+    """Read one file into an Article, or None when it is a draft or has errors.
+
+    Every problem of the file is reported, not only the first, so that one run lists them all.
+    """
+    errors = len(diagnostics.errors)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         diagnostics.error(path, 1, f"cannot read file: {exc.strerror or exc}")
         return None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        diagnostics.error(path, line, "file is not UTF-8 text; save it as UTF-8")
+        text = decode(raw)
+        front = split(text)
+    except SourceError as exc:
+        diagnostics.error(path, exc.line, exc.message)
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta = front.meta
 
-    meta: dict[str, Any] = {}
-    front_matter = ""
-    body, body_line = text, 1
-    match = _FRONT_MATTER.match(text)
-    if match:
-        front_matter = match.group(1)
-        try:
-            loaded = YAMLHandler().load(front_matter)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = mark.line + 2 if mark else 1
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            diagnostics.error(path, line, f"invalid YAML front-matter: {problem}")
-            return None
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            diagnostics.error(path, 2, "front-matter must be a mapping of keys to values")
-            return None
-        meta = {str(k): v for k, v in loaded.items()}
-        body = text[match.end():]
-        body_line = text.count("\n", 0, match.end()) + 1
-
-    if meta.get("draft") is True:
+    if meta.get("draft") is True or meta.get("published") is False:
         return None
 
     # A .txt file without front-matter is plain text: one paragraph per line.
-    plain = path.suffix.lower() == ".txt" and not match
-    tokens = (parsers.plain if plain else parsers.markdown).parse(body, {})
+    plain = path.suffix.lower() == ".txt" and not front.format
+    env: dict[str, Any] = {}
+    tokens = (parsers.plain if plain else parsers.markdown).parse(front.body, env)
+    if "too_deep_line" in env:
+        diagnostics.warning(path, front.body_line + env["too_deep_line"],
+                            f"blocks nested more than {DEEPEST} levels deep: deeper lines are shown as "
+                            "plain paragraphs")
+    tokens, summary_tokens = _split_summary(tokens)
 
     title = str(meta["title"]).strip() if meta.get("title") is not None else ""
     heading = _first_heading(tokens)
@@ -273,37 +306,61 @@ def load_article(
     if not title:
         opening = _paragraph_text(tokens)
         title = derive_title(opening) if opening else path.stem
-        diagnostics.warning(path, body_line, f"no title: using {title!r} from the opening sentence; "
+        diagnostics.warning(path, front.body_line, f"no title: using {title!r} from the opening sentence; "
                             "add 'title:' to the front-matter")
 
     when = parse_date(meta.get("date"), settings)
     if meta.get("date") is not None and when is None:
-        diagnostics.error(path, _line_of_key(front_matter, "date"), f"cannot read date {meta['date']!r}; "
+        diagnostics.error(path, front.line_of("date"), f"cannot read date {meta['date']!r}; "
                           "write it as 2026-02-10 09:00:00")
-        return None
+    dated_name = _DATED_NAME.match(path.stem)
+    if when is None and dated_name:
+        # Jekyll's rule: a post named 2022-02-25-slug.md is from that day.
+        when = parse_date(dated_name.group(1), settings)
     if when is None:
         when, where = fallback_date(path)
         diagnostics.warning(path, 1, f"no date: using the {where} ({when:%Y-%m-%d %H:%M}); "
                             f"add 'date: {when:%Y-%m-%d %H:%M:%S}' to the front-matter")
-    updated = parse_date(meta.get("updated"), settings) if meta.get("updated") is not None else None
+    updated = None
+    if meta.get("updated") is not None:
+        updated = parse_date(meta["updated"], settings)
+        if updated is None:
+            diagnostics.error(path, front.line_of("updated"), f"cannot read updated date {meta['updated']!r}; "
+                              "write it as 2026-02-10 09:00:00")
 
-    slug = str(meta.get("slug") or path.stem).strip()
+    slug = str(meta.get("slug") or (dated_name.group(2) if dated_name else path.stem)).strip()
     if not _SLUG_OK.match(slug) or slug in (".", "..") or slug.startswith("."):
-        line = _line_of_key(front_matter, "slug") if "slug" in meta else 1
+        line = front.line_of("slug") if "slug" in meta else 1
         diagnostics.error(path, line, f"slug {slug!r} is not a safe URL segment (it could write outside the "
                           "output folder): use letters, digits, - and _")
-        return None
+
+    own_path = None
+    for key in ("permalink", "url"):
+        if meta.get(key) is not None and own_path is None:
+            own_path = _path_setting(meta[key])
+            if own_path is None:
+                diagnostics.error(path, front.line_of(key), f"{key} {meta[key]!r} is not a safe path inside "
+                                  "the site: use segments of letters, digits, - and _ separated by /")
+    aliases: list[str] = []
+    for alias in _strings(meta.get("aliases")):
+        safe = _path_setting(alias)
+        if safe is None:
+            diagnostics.error(path, front.line_of("aliases"), f"alias {alias!r} is not a safe path inside "
+                              "the site: use segments of letters, digits, - and _ separated by /")
+        else:
+            aliases.append(safe)
 
     lang_value = str(meta.get("lang") or "").strip()
     editions = {e.lang.lower(): e for e in settings.editions}
+    lang = settings.default_edition.lang
     if lang_value:
         edition = editions.get(lang_value.lower())
         if edition is None:
             known = ", ".join(e.lang for e in settings.editions)
-            diagnostics.error(path, _line_of_key(front_matter, "lang"),
+            diagnostics.error(path, front.line_of("lang"),
                               f"lang {lang_value!r} is not an edition of this site ({known})")
-            return None
-        lang = edition.lang
+        else:
+            lang = edition.lang
     else:
         script = detect_script(plain_text_of(tokens) or title)
         lang = next((e.lang for e in settings.editions if e.script == script), settings.default_edition.lang)
@@ -313,14 +370,30 @@ def load_article(
         try:
             glossary = glossary_from_front_matter(meta["glossary"], lang)
         except GlossaryError as exc:
-            diagnostics.error(path, _line_of_key(front_matter, "glossary"), str(exc))
-            return None
+            diagnostics.error(path, front.line_of("glossary"), str(exc))
+
+    source_url = str(meta.get("source_url") or "").strip()
+    if source_url and urlsplit(source_url).scheme.lower() not in ("http", "https"):
+        diagnostics.warning(path, front.line_of("source_url"), f"source_url {source_url!r} is not an "
+                            "http(s) URL; it is not linked")
+        source_url = ""
+    if len(diagnostics.errors) > errors:
+        return None
 
     body_text = plain_text_of(tokens)
     cjk, words = count_text(body_text)
-    source_url = str(meta.get("source_url") or "").strip()
-    summary = str(meta["summary"]).strip() if meta.get("summary") else summarize(
-        _paragraph_text(tokens), settings.summary_length)
+    if meta.get("summary"):
+        summary = str(meta["summary"]).strip()
+    elif summary_tokens is not None:
+        summary = " ".join(plain_text_of(summary_tokens).split())
+    else:
+        summary = summarize(_paragraph_text(tokens), settings.summary_length)
+    categories = _first(meta, "categories", "category")
+    if settings.category_lists == "separate" or front.format == "toml":
+        # Hugo and Jekyll: every item of a list is a category of its own.
+        paths = tuple((name,) for name in _strings(categories))
+    else:
+        paths = _categories(categories)
     content_dir = settings.content_path
     return Article(
         path=path,
@@ -330,18 +403,20 @@ def load_article(
         updated=updated,
         slug=slug,
         lang=lang,
-        tags=_strings(meta.get("tags")),
-        categories=_categories(meta.get("categories")),
-        authors=_strings(meta.get("author")),
+        tags=_strings(_first(meta, "tags", "tag", "keywords")),
+        categories=paths,
+        authors=_author_names(_first(meta, "author", "authors")),
         source_name=_source_name(meta, source_url),
         source_url=source_url,
         summary=summary,
         tokens=tokens,
-        body_line=body_line,
+        body_line=front.body_line,
         cjk_chars=cjk,
         latin_words=words,
         meta=meta,
         glossary=glossary,
+        own_path=own_path,
+        aliases=tuple(aliases),
     )
 
 
@@ -351,7 +426,7 @@ def plain_text_of(tokens: list[Token]) -> str:
 
 def load_articles(settings: Settings, diagnostics: Diagnostics,
                   detect_script: Callable[[str], str]) -> list[Article]:
-    parsers = make_parsers()
+    parsers = make_parsers(html=settings.unsafe_html)
     sources = find_sources(settings.content_path)
     dates: dict[Path, datetime] | None = None
 

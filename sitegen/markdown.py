@@ -16,11 +16,18 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .editor_markup import editor_markup_plugin
+from .template_tags import template_tags_plugin
 
 CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 SENTENCE_END = "。！？!?；;：:，,、…"
 # A stand-alone line longer than this is a paragraph, not a sub-heading.
 HEADING_MAX_CHARS = 24
+# markdown-it stops parsing (and drops the rest of the text) past maxNesting, and its block parser
+# recurses once per level; past DEEPEST levels each line becomes a plain paragraph instead, which
+# keeps every word well inside Python's recursion limit.
+DEEPEST = 420
+_BAD_SCHEME = re.compile(r"^(javascript|vbscript|file|data):")
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def _is_cjk(char: str) -> bool:
@@ -71,6 +78,19 @@ def line_ends_block(state: StateBlock, start_line: int, end_line: int, silent: b
     return not line.startswith("|")
 
 
+def too_deep(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Past DEEPEST nested blocks, a line is a paragraph of its own text (and the env says where)."""
+    if state.level < DEEPEST or silent:
+        return False
+    state.env.setdefault("too_deep_line", start_line)
+    return line_paragraph(state, start_line, end_line, silent)
+
+
+def validate_link(url: str) -> bool:
+    """No script or data URL is ever written as a link or image source, however it is spelled."""
+    return not _BAD_SCHEME.match(_IGNORED_IN_SCHEME.sub("", url).lower())
+
+
 def standalone_headings(state: StateCore) -> None:
     """Plain-text articles: a short line with no sentence punctuation reads as a sub-heading."""
     tokens = state.tokens
@@ -97,7 +117,11 @@ def make_parser(*, plain_text: bool = False, html: bool = True,
         .enable(["table", "strikethrough"])
         .use(footnote_plugin)
         .use(editor_markup_plugin)
+        .use(template_tags_plugin)
     )
+    md.options["maxNesting"] = DEEPEST + 20
+    md.validateLink = validate_link  # type: ignore[method-assign]
+    md.block.ruler.before("table", "too_deep", too_deep)
     if plain_text:
         md.block.ruler.at("paragraph", line_paragraph)
         md.block.ruler.before("table", "line_ends_block", line_ends_block, {"alt": ["blockquote"]})
@@ -110,7 +134,7 @@ def plain_text(tokens: list[Token]) -> str:
     """The visible text of inline tokens, without markup."""
     out: list[str] = []
     for token in tokens:
-        if token.type in ("text", "code_inline"):
+        if token.type in ("text", "code_inline", "template_tag"):
             out.append(token.content)
         elif token.type == "editor_markup":
             # Kept as markup, so that whatever converts this text later still honours it.

@@ -15,6 +15,21 @@ class UnsafePath(Exception):
     pass
 
 
+def _alive(pid: str) -> bool:
+    """Whether the build that owns a leftover folder (named by its process id) still runs."""
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Output:
     def __init__(self, final: Path) -> None:
         self.final = final.resolve()
@@ -22,10 +37,32 @@ class Output:
         self.written: set[str] = set()
 
     def __enter__(self) -> Output:
+        self.recover()
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
         return self
+
+    def recover(self) -> None:
+        """Clean up after a build that was killed (kill -9, power cut) before it could itself.
+
+        Its staging folder is removed; if it died between the two renames of commit(), the
+        previous output is put back first.
+        """
+        parent = self.final.parent
+        if not parent.is_dir():
+            return
+        for leftover in sorted(parent.glob(f".{self.final.name}.old-*")):
+            pid = leftover.name.rsplit("-", 1)[-1]
+            if _alive(pid):
+                continue
+            if not self.final.exists():
+                leftover.rename(self.final)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in parent.glob(f".{self.final.name}.staging-*"):
+            if not _alive(leftover.name.rsplit("-", 1)[-1]):
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:

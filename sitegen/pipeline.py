@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +11,10 @@ from . import __version__
 from .content import Article, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
-from .links import resolve_links
+from .links import old_site, resolve_links
 from .output import Output, UnsafePath
-from .render import THEME, EditionRenderer, Site, make_environment, render_root
+from .permalinks import Paths, assign_paths, expand, safe_path
+from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
 from .settings import Settings
 from .taxonomy import KINDS, build_taxonomy
 from .urls import Urls, file_for
@@ -45,38 +45,6 @@ def make_converter(settings: Settings) -> Converter:
                      settings.quotes)
 
 
-def permalink(article: Article, pattern: str) -> str:
-    replacements = {
-        ":year": f"{article.date.year:04d}", ":month": f"{article.date.month:02d}",
-        ":day": f"{article.date.day:02d}", ":slug": article.slug, ":title": article.slug,
-    }
-    path = pattern
-    for token in sorted(replacements, key=len, reverse=True):
-        path = path.replace(token, replacements[token])
-    return path.lstrip("/")
-
-
-def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagnostics) -> dict[str, str]:
-    paths: dict[str, str] = {}
-    claimed: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        path = permalink(article, settings.permalink)
-        first = path.split("/", 1)[0]
-        if first in RESERVED:
-            diagnostics.error(article.path, 1, f"slug {article.slug!r} is reserved for the site's own "
-                              f"{first}/ pages; choose another slug")
-            continue
-        paths[article.key] = path
-        claimed[path].append(article)
-    for path, owners in claimed.items():
-        if len(owners) > 1:
-            names = ", ".join(a.key for a in owners)
-            for owner in owners:
-                diagnostics.error(owner.path, 1, f"{len(owners)} articles would be written to {path!r}: "
-                                  f"{names}; give one a different slug")
-    return paths
-
-
 def static_files(settings: Settings) -> dict[str, Path]:
     """Site path -> file: the theme's static files, overridden by the site's of the same name."""
     files: dict[str, Path] = {}
@@ -89,9 +57,29 @@ def static_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
+def resolve(articles: list[Article], settings: Settings,
+            diagnostics: Diagnostics) -> tuple[Paths, dict[str, dict[str, Path]]]:
+    """Paths, redirects and links of every article: (paths, each article's asset files)."""
+    paths = assign_paths(articles, settings, diagnostics, RESERVED)
+    pattern_paths = {a.key: p for a in articles if (p := safe_path(expand(a, settings.permalink)))}
+    old = old_site(articles, paths.articles, pattern_paths, [e.prefix for e in settings.editions],
+                   (*settings.old_urls, settings.base_url))
+    return paths, resolve_links(articles, diagnostics, old)
+
+
+def asset_path(page_path: str, name: str) -> str:
+    """Where an asset a page refers to by a relative name is written."""
+    folder = page_path if page_path.endswith("/") else page_path.rpartition("/")[0] + "/"
+    return (folder + name).lstrip("/")
+
+
 def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
-          progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors."""
+          progress: Callable[[str], None] | None = None, keep_going: bool = False) -> BuildResult:
+    """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
+
+    With ``keep_going`` the articles without errors are built and written anyway; the errors
+    stay in the diagnostics for the caller to report (and exit non-zero on).
+    """
     started = time.perf_counter()
     diagnostics = diagnostics or Diagnostics()
     try:
@@ -105,10 +93,16 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     articles = load_articles(settings, diagnostics, converter.detect_script)
     articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
     # Resolve: URLs and links between articles.
-    paths = assign_paths(articles, settings, diagnostics)
-    resolve_links(articles, diagnostics)
+    resolved, assets = resolve(articles, settings, diagnostics)
     if diagnostics.errors:
-        raise BuildFailed(diagnostics)
+        if not keep_going:
+            raise BuildFailed(diagnostics)
+        # Leave out every article with an error, then resolve the rest again among themselves.
+        failed = {d.path for d in diagnostics.errors}
+        articles = [a for a in articles if diagnostics.display_path(a.path) not in failed
+                    and a.key in resolved.articles]
+        resolved, assets = resolve(articles, settings, Diagnostics(diagnostics.root))
+    paths = resolved.articles
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     taxonomy = build_taxonomy(
         articles, settings.editions,
@@ -130,7 +124,12 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 for page in EditionRenderer(site, edition, env).pages():
                     out.write(file_for(site.edition_path(edition, page.path)), page.html)
                     count += 1
+                for key, files in assets.items():
+                    for name, path in sorted(files.items()):
+                        out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
                 pages[edition.lang] = count
+            for page in render_redirects(site, env, resolved.redirects):
+                out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
                 out.write(page.path, page.html)
             out.write(".nojekyll", b"")

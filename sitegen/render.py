@@ -34,6 +34,19 @@ class BodyRenderer(RendererHTML):
         token = tokens[idx]
         return escapeHtml(env["texts"].get(id(token), token.content))
 
+    def template_tag(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                     env: dict[str, Any]) -> str:
+        # An unsupported tag stays visible exactly as the author wrote it.
+        return escapeHtml(tokens[idx].content)
+
+    def link_title(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+        """A tag link without text (``{% post_url x %}``) shows the linked article's title."""
+        opening = tokens[idx - 1] if idx > 0 else None
+        if opening is not None and "article" in opening.meta:
+            return escapeHtml(env["article_title"](opening.meta["article"]))
+        ref = opening.meta.get("ref") if opening is not None else None
+        return escapeHtml(ref[1] if ref else "")
+
     def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
         token = tokens[idx]
         alt = env["texts"].get(id(token))
@@ -208,6 +221,7 @@ class EditionRenderer:
             "lang": self.lang,
             "ui": self.ui,
             "article_href": lambda key: self.views[key].href,
+            "article_title": lambda key: self.views[key].title,
         }
         return self.body.render(article.tokens, self.markdown_options, env)
 
@@ -323,3 +337,16 @@ def render_root(site: Site, env: jinja2.Environment) -> Iterator[PageOut]:
                "canonical": urls.absolute(""), "asset": lambda p: urls.href(p)}
     yield PageOut("index.html", env.get_template("root.html").render(context))
     yield PageOut("404.html", env.get_template("root_404.html").render(context))
+
+
+def render_redirects(site: Site, env: jinja2.Environment, redirects: dict[str, str]) -> Iterator[PageOut]:
+    """A page at each old path that sends readers and crawlers on to the article in its own edition."""
+    editions = {e.lang: e for e in site.settings.editions}
+    template = env.get_template("redirect.html")
+    articles = {a.key: a for a in site.articles}
+    for old_path, key in sorted(redirects.items()):
+        article = articles[key]
+        target = site.edition_path(editions.get(article.lang, site.settings.default_edition), site.paths[key])
+        context = {"href": site.urls.href(target), "canonical": site.urls.absolute(target),
+                   "title": article.title, "lang": article.lang}
+        yield PageOut(old_path, template.render(context))

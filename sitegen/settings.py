@@ -65,7 +65,17 @@ class Settings:
     glossary: str = ""
     author: str = ""
     publisher: str = ""
+    # Where an article is written inside each edition, in Hexo's style: ":year/:month/:day/:slug/",
+    # ":category/:slug/"... A migrated site sets its old generator's pattern to keep its paths.
     permalink: str = ":slug/"
+    # The old site's own URLs (e.g. "https://old-domain.example/"): links to them are internal.
+    old_urls: tuple[str, ...] = ()
+    # Also write a redirect at each article's old path outside the editions ("2022/02/25/slug/").
+    old_path_redirects: bool = False
+    # A flat list of categories is one nested path ("nested", Hexo) or several ("separate", Hugo, Jekyll).
+    category_lists: str = "nested"
+    # Raw HTML in Markdown is written as is (authors are trusted); false escapes it as text.
+    unsafe_html: bool = True
     content_dir: str = "content"
     templates_dir: str = "templates"
     static_dir: str = "static"
@@ -154,7 +164,11 @@ def load(site_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
             raise SettingsError(
                 replace(where, message=f"setting 'tool.sitegen.{key}' must be {_type_name(hints[key])}")
             )
-        values[key] = _editions(value, where) if key == "editions" else value
+        if key == "editions":
+            value = _editions(value, where)
+        elif typing.get_origin(hints[key]) is tuple:
+            value = tuple(value)
+        values[key] = value
     values.update(overrides or {})
     settings = Settings(**values, site_dir=site_dir)
     _check(settings, Diagnostic(str(pyproject), _line_of(text, "base_url"), ""), text)
@@ -203,6 +217,12 @@ def _check(settings: Settings, where: Diagnostic, text: str) -> None:
             replace(where, line=_line_of(text, "timezone"),
                     message=f"setting 'tool.sitegen.timezone': unknown time zone {settings.timezone!r}")
         ) from None
+    if settings.category_lists not in ("nested", "separate"):
+        raise SettingsError(replace(where, line=_line_of(text, "category_lists"),
+                                    message="setting 'tool.sitegen.category_lists' must be \"nested\" or \"separate\""))
+    if not all(isinstance(u, str) and re.match(r"^https?://[^/\s]+", u) for u in settings.old_urls):
+        raise SettingsError(replace(where, line=_line_of(text, "old_urls"),
+                                    message="setting 'tool.sitegen.old_urls' must list absolute http(s) URLs"))
     if settings.page_size < 1:
         raise SettingsError(
             replace(where, line=_line_of(text, "page_size"), message="setting 'tool.sitegen.page_size' must be >= 1")

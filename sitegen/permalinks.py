@@ -1,0 +1,106 @@
+"""Where each article is written: the permalink pattern, front-matter overrides, and old paths.
+
+The pattern is Hexo's (``:year/:month/:day/:slug/``), which Hugo and Jekyll patterns mostly
+share, applied inside each edition's folder; a migrated site sets its old pattern and keeps its
+article paths. Every path is checked here, before anything is written, so that an unsafe or
+doubly claimed path is a ``file:line`` error naming the articles rather than a failed write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .content import Article
+from .diagnostics import Diagnostics
+from .settings import Settings
+
+_TOKEN = re.compile(r":(year|month|day|i_month|i_day|hour|minute|second|slug|title|name|filename|post_title|"
+                    r"categories|category|output_ext)")
+_SEGMENT_OK = re.compile(r"^[^\s?#%\"'<>|*\\\x00-\x1f]+$")
+DEFAULT_CATEGORY = "uncategorized"
+
+
+@dataclass(frozen=True)
+class Paths:
+    articles: dict[str, str]  # article key -> site path inside an edition, e.g. "2022/02/25/slug/"
+    redirects: dict[str, str]  # site path outside the editions -> article key
+
+
+def expand(article: Article, pattern: str) -> str:
+    """The pattern with this article's values, before any safety check."""
+    when = article.date
+    first = article.categories[0] if article.categories else (DEFAULT_CATEGORY,)
+    values = {
+        "year": f"{when.year:04d}", "month": f"{when.month:02d}", "day": f"{when.day:02d}",
+        "i_month": str(when.month), "i_day": str(when.day), "hour": f"{when.hour:02d}",
+        "minute": f"{when.minute:02d}", "second": f"{when.second:02d}",
+        "slug": article.slug, "title": article.slug, "name": article.stem, "filename": article.stem,
+        "post_title": article.title, "category": "/".join(first),
+        "categories": "/".join(n for path in article.categories for n in path) or DEFAULT_CATEGORY,
+        "output_ext": ".html",
+    }
+    return _TOKEN.sub(lambda m: values[m.group(1)], pattern)
+
+
+def safe_path(path: str) -> str | None:
+    """``path`` as a site path without a leading slash, or None if it could leave the output."""
+    segments = [s for s in path.split("/") if s]
+    if not segments or any(s in (".", "..") or not _SEGMENT_OK.match(s) for s in segments):
+        return None
+    return "/".join(segments) + ("/" if path.endswith("/") else "")
+
+
+def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagnostics,
+                 reserved: frozenset[str]) -> Paths:
+    """Every article's path and every redirect, or errors for the ones that cannot be written."""
+    paths: dict[str, str] = {}
+    claimed: dict[str, list[Article]] = defaultdict(list)
+    old_paths: dict[str, list[tuple[Article, str]]] = defaultdict(list)
+    for article in articles:
+        pattern_path = safe_path(expand(article, settings.permalink))
+        path = article.own_path or pattern_path
+        if path is None:
+            diagnostics.error(article.path, 1, f"permalink {expand(article, settings.permalink)!r} (from the "
+                              f"pattern {settings.permalink!r}) is not a safe path inside the site; set "
+                              "'permalink:' or 'slug:' in the front-matter")
+            continue
+        first = path.split("/", 1)[0]
+        if first in reserved:
+            diagnostics.error(article.path, 1, f"path {path!r} is reserved for the site's own {first}/ pages; "
+                              "choose another slug or permalink")
+            continue
+        paths[article.key] = path
+        claimed[path].append(article)
+        for alias in article.aliases:
+            old_paths[alias].append((article, "alias"))
+        if settings.old_path_redirects:
+            old_paths[path].append((article, "old path"))
+    for path, owners in claimed.items():
+        if len(owners) > 1:
+            _twice(diagnostics, owners, f"articles would be written to the same path {path!r}")
+            for owner in owners:
+                paths.pop(owner.key, None)
+    editions = {e.prefix for e in settings.editions}
+    redirects: dict[str, str] = {}
+    for path, owners in sorted(old_paths.items()):
+        if len({a.key for a, _ in owners}) > 1:
+            _twice(diagnostics, [a for a, _ in owners], f"articles claim the same old path {path!r}")
+            continue
+        article = owners[0][0]
+        first = path.split("/", 1)[0]
+        if first in editions or first in ("static", "index.html", "404.html", ".nojekyll"):
+            diagnostics.error(article.path, 1, f"alias {path!r} would overwrite the site's own pages; "
+                              "remove it or choose another path")
+            continue
+        redirects[path] = article.key
+    return Paths(paths, redirects)
+
+
+def _twice(diagnostics: Diagnostics, owners: list[Article], what: str) -> None:
+    """One error, on the first file, naming every file involved."""
+    ordered = sorted({a.key: a for a in owners}.values(), key=lambda a: a.key)
+    names = " and ".join(a.key for a in ordered)
+    diagnostics.error(ordered[0].path, 1, f"{len(ordered)} {what}: {names}; give one a different slug or "
+                      "permalink")
