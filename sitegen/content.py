@@ -20,14 +20,14 @@ from .diagnostics import Diagnostics
 from .frontmatter_formats import SourceError, decode, split
 from .markdown import DEEPEST, make_parser, plain_text
 from .settings import Settings
+from .urls import safe_path, safe_segment
 
 EXTENSIONS = (".md", ".markdown", ".txt")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y/%m/%d", "%Y-%m-%dT%H:%M", "%Y.%m.%d", "%Y.%m.%d %H:%M", "%Y.%m.%d %H:%M:%S")
+                 "%Y/%m/%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y.%m.%d",
+                 "%Y.%m.%d %H:%M", "%Y.%m.%d %H:%M:%S")
 _DATED_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 _MORE = re.compile(r"^<!--\s*more\s*-->$", re.IGNORECASE)
-_SEGMENT_OK = re.compile(r"^[^\s?#%\"'<>|*\\\x00-\x1f]+$")
-_SLUG_OK = re.compile(r"^[^\s/\\?#%\"'<>|*:\x00-\x1f]+$")
 # Characters that count as words in Chinese text: ideographs and kana, not punctuation.
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
@@ -253,13 +253,11 @@ def _path_setting(value: Any) -> str | None:
     """A permalink or alias: a site path without the leading slash, None when it could escape."""
     text = str(value).strip()
     parts = urlsplit(text)
-    if parts.scheme or parts.netloc or "\\" in text or "\x00" in text:
+    if parts.scheme or parts.netloc or parts.query or parts.fragment:
         return None
-    segments = [s for s in parts.path.split("/") if s]
-    if not segments or any(s in (".", "..") or not _SEGMENT_OK.match(s) for s in segments):
-        return None
-    path = "/".join(segments)
-    return path + "/" if parts.path.endswith("/") or "." not in segments[-1] else path
+    path = safe_path(parts.path)
+    # "/posts/x" is a folder (Hugo writes /posts/x/index.html); "/x.html" is a file.
+    return path + "/" if path and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1] else path
 
 
 def load_article(
@@ -329,7 +327,7 @@ def load_article(
                               "write it as 2026-02-10 09:00:00")
 
     slug = str(meta.get("slug") or (dated_name.group(2) if dated_name else path.stem)).strip()
-    if not _SLUG_OK.match(slug) or slug in (".", "..") or slug.startswith("."):
+    if not safe_segment(slug):
         line = front.line_of("slug") if "slug" in meta else 1
         diagnostics.error(path, line, f"slug {slug!r} is not a safe URL segment (it could write outside the "
                           "output folder): use letters, digits, - and _")

@@ -176,6 +176,8 @@ def resolve_links(articles: list[Article], diagnostics: Diagnostics,
             line = article.body_line + (block.map[0] if block.map else 0)
             _resolve_inline(index, article, block.children, line, diagnostics, found, tags)
         for name, lines in tags.items():
+            if name.startswith("end") and name[3:] in tags:
+                continue  # {% endhighlight %} goes with the {% highlight %} already reported
             more = f" ({len(lines) - 1} more in this file)" if len(lines) > 1 else ""
             diagnostics.warning(article.path, lines[0], f"unsupported tag {name!r}: left in the text as "
                                 f"written{more}")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from .content import Article
 from .diagnostics import Diagnostics
 from .settings import Settings
+from .urls import safe_path
 
 _TOKEN = re.compile(r":(year|month|day|i_month|i_day|hour|minute|second|slug|title|name|filename|post_title|"
                     r"categories|category|output_ext)")
-_SEGMENT_OK = re.compile(r"^[^\s?#%\"'<>|*\\\x00-\x1f]+$")
 DEFAULT_CATEGORY = "uncategorized"
 
 
@@ -36,7 +36,7 @@ def expand(article: Article, pattern: str) -> str:
         "year": f"{when.year:04d}", "month": f"{when.month:02d}", "day": f"{when.day:02d}",
         "i_month": str(when.month), "i_day": str(when.day), "hour": f"{when.hour:02d}",
         "minute": f"{when.minute:02d}", "second": f"{when.second:02d}",
-        "slug": article.slug, "title": article.slug, "name": article.stem, "filename": article.stem,
+        "slug": article.slug, "title": title_path(article), "name": article.stem, "filename": article.stem,
         "post_title": article.title, "category": "/".join(first),
         "categories": "/".join(n for path in article.categories for n in path) or DEFAULT_CATEGORY,
         "output_ext": ".html",
@@ -44,12 +44,13 @@ def expand(article: Article, pattern: str) -> str:
     return _TOKEN.sub(lambda m: values[m.group(1)], pattern)
 
 
-def safe_path(path: str) -> str | None:
-    """``path`` as a site path without a leading slash, or None if it could leave the output."""
-    segments = [s for s in path.split("/") if s]
-    if not segments or any(s in (".", "..") or not _SEGMENT_OK.match(s) for s in segments):
-        return None
-    return "/".join(segments) + ("/" if path.endswith("/") else "")
+def title_path(article: Article) -> str:
+    """Hexo's ``:title``: the post's path under ``_posts/`` without extension, or its own slug."""
+    if article.meta.get("slug"):
+        return article.slug
+    folder, _, _ = article.key.rpartition("/")
+    folder = folder.removeprefix("_posts").strip("/")
+    return f"{folder}/{article.slug}" if folder else article.slug
 
 
 def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagnostics,

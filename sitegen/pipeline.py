@@ -13,11 +13,11 @@ from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_
 from .diagnostics import BuildFailed, Diagnostics
 from .links import old_site, resolve_links
 from .output import Output, UnsafePath
-from .permalinks import Paths, assign_paths, expand, safe_path
+from .permalinks import Paths, assign_paths, expand
 from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
 from .settings import Settings
 from .taxonomy import KINDS, build_taxonomy
-from .urls import Urls, file_for
+from .urls import Urls, file_for, safe_path
 
 # First path segments inside an edition that the site's own pages use.
 RESERVED = frozenset({*KINDS, "archive", "page", "404.html", "feeds", "static", "search"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -31,3 +32,21 @@ class Urls:
 def file_for(site_path: str) -> str:
     """The file a site path is written to: pretty URLs end in / and are folders."""
     return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
+
+
+# One path segment: spaces, parentheses and Chinese are fine; separators, control characters and
+# what shells or URLs treat specially are not.
+_SEGMENT = re.compile(r"^[^\s/\\?#%\"<>|*:\x00-\x1f]"
+                      r"(?:[^/\\?#%\"<>|*:\x00-\x1f\u2028\u2029]*[^\s/\\?#%\"<>|*:\x00-\x1f])?$")
+
+
+def safe_segment(segment: str) -> bool:
+    return segment not in (".", "..") and not segment.startswith(".") and bool(_SEGMENT.match(segment))
+
+
+def safe_path(path: str) -> str | None:
+    """``path`` as a site path without a leading slash, or None if it could leave the output folder."""
+    segments = [s for s in path.split("/") if s]
+    if not segments or not all(safe_segment(s) for s in segments):
+        return None
+    return "/".join(segments) + ("/" if path.endswith("/") else "")
