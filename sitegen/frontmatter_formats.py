@@ -85,7 +85,7 @@ def decode(raw: bytes) -> str:
         codec = found.split(" ")[0]
         raise SourceError(
             1 if "byte order" in found or codec.startswith("UTF") else line,
-            f"file is encoded as {found}, not UTF-8; nothing of it was used. Convert it with "
+            f"file is not UTF-8 text: it is encoded as {found}, and nothing of it was used. Convert it with "
             f"`iconv -f {codec} -t UTF-8 FILE > FILE.utf8` and replace the file (or save it as UTF-8 in "
             "your editor)",
         ) from None

@@ -69,7 +69,8 @@ def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagn
             continue
         first = path.split("/", 1)[0]
         if first in reserved:
-            diagnostics.error(article.path, 1, f"path {path!r} is reserved for the site's own {first}/ pages; "
+            what = f"slug {article.slug!r}" if path == f"{article.slug}/" else f"path {path!r}"
+            diagnostics.error(article.path, 1, f"{what} is reserved for the site's own {first}/ pages; "
                               "choose another slug or permalink")
             continue
         paths[article.key] = path
@@ -80,7 +81,7 @@ def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagn
             old_paths[path].append((article, "old path"))
     for path, owners in claimed.items():
         if len(owners) > 1:
-            _twice(diagnostics, owners, f"articles would be written to the same path {path!r}")
+            _twice(diagnostics, owners, f"articles would be written to {path!r}")
             for owner in owners:
                 paths.pop(owner.key, None)
     editions = {e.prefix for e in settings.editions}
@@ -102,6 +103,6 @@ def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagn
 def _twice(diagnostics: Diagnostics, owners: list[Article], what: str) -> None:
     """One error, on the first file, naming every file involved."""
     ordered = sorted({a.key: a for a in owners}.values(), key=lambda a: a.key)
-    names = " and ".join(a.key for a in ordered)
+    names = ", ".join(a.key for a in ordered)
     diagnostics.error(ordered[0].path, 1, f"{len(ordered)} {what}: {names}; give one a different slug or "
                       "permalink")
