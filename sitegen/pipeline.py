@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .checks import check_output
 from .content import Article, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
+from .feeds import render_feeds
 from .links import old_site, resolve_links
 from .output import Output, UnsafePath
 from .permalinks import Paths, assign_paths, expand
 from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
 from .settings import Settings
+from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
 from .taxonomy import KINDS, build_taxonomy
 from .urls import Urls, file_for, safe_path
 
@@ -113,31 +116,52 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     env = make_environment(settings)
     env.globals["sitegen_version"] = __version__
 
-    # Render per edition, write, and swap the new site in only when all of it succeeded.
+    # Render per edition, write, check, and swap the new site in only when all of it succeeded.
     pages: dict[str, int] = {}
+    listed: list[Listed] = []
     try:
         with Output(out_dir) as out:
             for edition in settings.editions:
                 if progress:
                     progress(f"rendering {edition.lang}")
+                renderer = EditionRenderer(site, edition, env)
                 count = 0
-                for page in EditionRenderer(site, edition, env).pages():
+                for page in renderer.pages():
                     out.write(file_for(site.edition_path(edition, page.path)), page.html)
+                    listed.append(Listed(edition.lang, page.path, page.lastmod))
                     count += 1
                 for key, files in assets.items():
                     for name, path in sorted(files.items()):
                         out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
                 pages[edition.lang] = count
+                # Feeds: Atom and JSON Feed for the edition and each tag and source.
+                for feed in render_feeds(renderer):
+                    out.write(site.edition_path(edition, feed.path), feed.html)
             for page in render_redirects(site, env, resolved.redirects):
                 out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
                 out.write(page.path, page.html)
-            out.write(".nojekyll", b"")
-            for rel, path in static_files(settings).items():
-                out.write(rel, path.read_bytes())
+            write_static(out, settings)
+            # For search engines: every page of every edition with its twins.
+            out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls))
+            out.write("robots.txt", robots_txt(site.urls))
+            # The output checks itself: every link must stay under the base path and land.
+            check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir)
+            if diagnostics.errors:
+                raise BuildFailed(diagnostics)
             out.commit()
             written = set(out.written)
     except UnsafePath as exc:
         diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
         raise BuildFailed(diagnostics) from None
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written)
+
+
+def write_static(out: Output, settings: Settings) -> None:
+    out.write(".nojekyll", b"")
+    files = static_files(settings)
+    for rel, path in files.items():
+        out.write(rel, path.read_bytes())
+    if "static/favicon.ico" in files:
+        # Browsers ask for /favicon.ico on their own; at the site's root it answers them.
+        out.write("favicon.ico", files["static/favicon.ico"].read_bytes())

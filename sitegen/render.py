@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,9 @@ from markdown_it.utils import OptionsDict
 
 from .content import Article
 from .convert import Converter, convert_tokens
+from .feeds import ATOM_FILE, ATOM_TYPE, FEED_KINDS, FeedLink, feed_folder, feed_links
 from .markdown import make_parser
+from .seo import iso_datetime, news_article, og_locale, script_json
 from .settings import Edition, Settings
 from .taxonomy import KINDS, Taxonomy, Term
 from .urls import Urls
@@ -77,7 +79,8 @@ class BodyRenderer(RendererHTML):
 @dataclass(frozen=True)
 class Link:
     name: str
-    href: str
+    href: str  # root-relative, for pages
+    url: str = ""  # absolute, for feeds and metadata read off the site
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ class ArticleView:
     meta: dict[str, Any]
 
 
+def newest(views: Sequence[ArticleView]) -> datetime | None:
+    """When the newest change among some articles was made: what a list page's lastmod is."""
+    return max((v.updated or v.date for v in views), default=None)
+
+
 def chinese_date(when: datetime) -> str:
     return f"{when.year}年{when.month}月{when.day}日"
 
@@ -112,6 +120,8 @@ def chinese_date(when: datetime) -> str:
 class PageOut:
     path: str  # site path inside the edition ("tags/ai/", "404.html")
     html: str
+    # When what the page shows last changed (for the sitemap); None for pages without articles.
+    lastmod: datetime | None = None
 
 
 @dataclass
@@ -134,7 +144,7 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     if settings.templates_path.is_dir():
         loaders.append(jinja2.FileSystemLoader(settings.templates_path))
     loaders.append(jinja2.FileSystemLoader(THEME / "templates"))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         trim_blocks=True,
@@ -142,6 +152,8 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["iso"] = iso_datetime
+    return env
 
 
 def paginate(items: list[Any], size: int) -> list[list[Any]]:
@@ -164,6 +176,11 @@ class EditionRenderer:
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self.views = {a.key: self._view(a) for a in site.articles}
+        self.site_title = self.convert(site.settings.title, UI_SOURCE)
+        self.site_description = self.convert(site.settings.description, UI_SOURCE)
+        # Converted texts per article: pages and feeds both render a body, each text is converted once.
+        self._texts: dict[str, dict[int, str]] = {}
+        self.feeds = feed_links(self, self.site_title, feed_folder())
 
     # -- helpers ---------------------------------------------------------------
     def href(self, path: str) -> str:
@@ -172,8 +189,12 @@ class EditionRenderer:
     def convert(self, text: str, source: str) -> str:
         return self.site.converter.text(text, source, self.lang)
 
+    def absolute(self, path: str) -> str:
+        return self.site.urls.absolute(self.site.edition_path(self.edition, path))
+
     def term_link(self, term: Term) -> Link:
-        return Link(term.names[self.lang], self.href(f"{term.kind}/{term.slug}/"))
+        path = f"{term.kind}/{term.slug}/"
+        return Link(term.names[self.lang], self.href(path), self.absolute(path))
 
     def _view(self, article: Article) -> ArticleView:
         terms = self.site.taxonomy.article_terms[article.key]
@@ -208,19 +229,26 @@ class EditionRenderer:
             meta=article.meta,
         )
 
-    def body_html(self, article: Article) -> str:
-        if article.lang == self.lang:
-            texts: dict[int, str] = {}
-        else:
-            converter = self.site.converter
-            if article.glossary is not None:
-                converter = converter.with_glossary(article.glossary)
-            texts = convert_tokens(article.tokens, converter.direction(article.lang, self.lang))
+    def _converted(self, article: Article) -> dict[int, str]:
+        texts = self._texts.get(article.key)
+        if texts is None:
+            if article.lang == self.lang:
+                texts = {}
+            else:
+                converter = self.site.converter
+                if article.glossary is not None:
+                    converter = converter.with_glossary(article.glossary)
+                texts = convert_tokens(article.tokens, converter.direction(article.lang, self.lang))
+            self._texts[article.key] = texts
+        return texts
+
+    def body_html(self, article: Article, *, absolute: bool = False) -> str:
+        """The body in this edition; ``absolute`` links articles by full URL, as feeds need."""
         env = {
-            "texts": texts,
+            "texts": self._converted(article),
             "lang": self.lang,
             "ui": self.ui,
-            "article_href": lambda key: self.views[key].href,
+            "article_href": (lambda key: self.views[key].url) if absolute else (lambda key: self.views[key].href),
             "article_title": lambda key: self.views[key].title,
         }
         return self.body.render(article.tokens, self.markdown_options, env)
@@ -234,13 +262,19 @@ class EditionRenderer:
             for e in site.settings.editions
         ]
         default = site.settings.default_edition
+        extra.setdefault("description", self.site_description)
+        extra.setdefault("feeds", self.feeds)
+        extra.setdefault("subscribe", [])
         return {
             "site": {
-                "title": self.convert(site.settings.title, UI_SOURCE),
-                "description": self.convert(site.settings.description, UI_SOURCE),
+                "title": self.site_title,
+                "description": self.site_description,
                 "home": self.href(""),
                 "root": urls.href(""),
+                "theme_color": site.settings.theme_color,
             },
+            "og_locale": og_locale(self.lang),
+            "og_alternate_locales": [og_locale(e.lang) for e in site.settings.editions if e != self.edition],
             "edition": self.edition,
             "lang": self.lang,
             "alternates": alternates,
@@ -269,34 +303,52 @@ class EditionRenderer:
                 "prev": self.href(page_path(base, number - 1)) if number > 1 else None,
                 "next": self.href(page_path(base, number + 1)) if number < len(pages) else None,
             }
-            yield self.render(template, page_path(base, number), title, kind, items=chunk,
-                              pagination=pagination, **extra)
+            page = self.render(template, page_path(base, number), title, kind, items=chunk,
+                               pagination=pagination, **extra)
+            yield replace(page, lastmod=newest(chunk))
+
+    def json_ld(self, view: ArticleView) -> str:
+        settings = self.site.settings
+        publisher = self.convert(settings.publisher, UI_SOURCE) if settings.publisher else self.site_title
+        return script_json(news_article(
+            view, in_language=self.lang, publisher=publisher, publisher_url=self.absolute(""),
+            logo=self.site.urls.absolute("static/favicon.svg"), description=view.summary,
+        ))
 
     def pages(self) -> Iterator[PageOut]:
         site = self.site
         views = [self.views[a.key] for a in site.articles]
-        yield from self.listing("index.html", "", self.convert(site.settings.title, UI_SOURCE), "home", views)
+        yield from self.listing("index.html", "", self.site_title, "home", views, subscribe=self.feeds)
         for i, article in enumerate(site.articles):
             view = views[i]
             newer = views[i - 1] if i > 0 else None
             older = views[i + 1] if i + 1 < len(views) else None
-            yield self.render("article.html", site.paths[article.key], view.title, "article", article=view,
-                              body=self.body_html(article), newer=newer, older=older)
+            page = self.render("article.html", site.paths[article.key], view.title, "article", article=view,
+                               body=self.body_html(article), newer=newer, older=older,
+                               description=view.summary or self.site_description, json_ld=self.json_ld(view))
+            yield replace(page, lastmod=newest([view]))
         for kind in KINDS:
             terms = site.taxonomy.terms[kind]
             entries = [{"link": self.term_link(t), "count": len(t.articles), "depth": t.depth} for t in terms]
             if kind == "categories":
                 entries = [self._category_entry(t) for t in self._tree(terms)]
-            yield self.render("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, terms=entries,
-                              section=kind)
+            page = self.render("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, terms=entries,
+                               section=kind)
+            yield replace(page, lastmod=newest([self.views[a.key] for t in terms for a in t.articles[:1]]))
             for term in terms:
                 items = [self.views[a.key] for a in term.articles]
+                own: list[FeedLink] = []
+                if kind in FEED_KINDS:
+                    title = f"{term.names[self.lang]} · {self.site_title}"
+                    own = feed_links(self, title, feed_folder(kind, term.slug))
                 yield from self.listing("term.html", f"{kind}/{term.slug}/", term.names[self.lang], kind,
                                         items, term=self.term_link(term), section=kind,
-                                        section_title=self.ui(_KIND_TITLES[kind]))
+                                        section_title=self.ui(_KIND_TITLES[kind]),
+                                        feeds=[*own, *self.feeds], subscribe=own)
         years = [{"year": y, "count": len(a), "href": self.href(f"archive/{y}/")}
                  for y, a in site.taxonomy.years.items()]
-        yield self.render("archive.html", "archive/", self.ui("归档"), "archive", years=years)
+        page = self.render("archive.html", "archive/", self.ui("归档"), "archive", years=years)
+        yield replace(page, lastmod=newest(views[:1]))
         for year, articles in site.taxonomy.years.items():
             yield from self.listing("term.html", f"archive/{year}/", self.ui(f"{year}年"), "archive",
                                     [self.views[a.key] for a in articles], term=None, section="archive",
@@ -334,7 +386,10 @@ def render_root(site: Site, env: jinja2.Environment) -> Iterator[PageOut]:
         for e in site.settings.editions
     ]
     context = {"editions": editions, "default": editions[0], "root": urls.href(""),
-               "canonical": urls.absolute(""), "asset": lambda p: urls.href(p)}
+               "canonical": urls.absolute(""), "asset": lambda p: urls.href(p),
+               "theme_color": site.settings.theme_color,
+               "feeds": [FeedLink(e["title"], urls.href(f"{e['edition'].prefix}/{feed_folder()}{ATOM_FILE}"),
+                                  ATOM_TYPE, "Atom") for e in editions]}
     yield PageOut("index.html", env.get_template("root.html").render(context))
     yield PageOut("404.html", env.get_template("root_404.html").render(context))
 

@@ -76,6 +76,12 @@ class Settings:
     category_lists: str = "nested"
     # Raw HTML in Markdown is written as is (authors are trusted); false escapes it as text.
     unsafe_html: bool = True
+    # How many of the newest articles each feed carries, with their full text.
+    feed_size: int = 20
+    # The browser's UI colour on phones (<meta name="theme-color">).
+    theme_color: str = "#b3261e"
+    # A custom domain for GitHub Pages: `sitegen deploy` writes it to CNAME.
+    cname: str = ""
     content_dir: str = "content"
     templates_dir: str = "templates"
     static_dir: str = "static"
@@ -223,6 +229,10 @@ def _check(settings: Settings, where: Diagnostic, text: str) -> None:
     if not all(isinstance(u, str) and re.match(r"^https?://[^/\s]+", u) for u in settings.old_urls):
         raise SettingsError(replace(where, line=_line_of(text, "old_urls"),
                                     message="setting 'tool.sitegen.old_urls' must list absolute http(s) URLs"))
+    if settings.feed_size < 1:
+        raise SettingsError(
+            replace(where, line=_line_of(text, "feed_size"), message="setting 'tool.sitegen.feed_size' must be >= 1")
+        )
     if settings.page_size < 1:
         raise SettingsError(
             replace(where, line=_line_of(text, "page_size"), message="setting 'tool.sitegen.page_size' must be >= 1")

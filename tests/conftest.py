@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -101,3 +102,14 @@ def text_of(tree: HTMLParser, selector: str) -> str:
     node = tree.css_first(selector)
     assert node is not None, f"nothing matches {selector!r}"
     return node.text(separator="")
+
+
+def require(tool: str | Path, why: str) -> None:
+    """Skip when a real component is missing, except under CI, where its absence is a failure."""
+    found = Path(tool).exists() if isinstance(tool, Path) else shutil.which(tool) is not None
+    if found:
+        return
+    message = f"{tool} is not installed ({why}); .ci/run installs it"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)

@@ -1,0 +1,177 @@
+"""Feeds: Atom (RFC 4287) and JSON Feed 1.1, one pair per edition and per tag and source.
+
+Feeds carry the full text of the newest articles. Readers show an entry outside the site,
+so every URL in a feed is absolute, links between articles included.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .content import Article
+from .seo import iso_datetime
+
+if TYPE_CHECKING:
+    from .render import ArticleView, EditionRenderer, PageOut
+
+# Which term pages have feeds of their own besides the edition's.
+FEED_KINDS = ("tags", "sources")
+ATOM_FILE, JSON_FILE = "atom.xml", "feed.json"
+ATOM_TYPE, JSON_TYPE = "application/atom+xml", "application/feed+json"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# The date of a feed without entries: fixed, so that an empty site still builds the same bytes.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def feed_folder(kind: str | None = None, slug: str = "") -> str:
+    """The folder (inside an edition) holding a feed pair: feeds/ for the edition, else the term's page."""
+    return "feeds/" if kind is None else f"{kind}/{slug}/"
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed as a page's <head> and body link to it."""
+
+    title: str
+    href: str
+    type: str
+    format: str  # "Atom" or "JSON Feed"
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    page: str  # the edition page the feed follows ("" for the home page, "tags/ai/")
+    folder: str  # where the feed pair is written inside the edition
+    articles: list[Article]  # newest first, already cut to the feed size
+
+
+def feed_links(renderer: EditionRenderer, title: str, folder: str) -> list[FeedLink]:
+    return [
+        FeedLink(title, renderer.href(folder + ATOM_FILE), ATOM_TYPE, "Atom"),
+        FeedLink(title, renderer.href(folder + JSON_FILE), JSON_TYPE, "JSON Feed"),
+    ]
+
+
+def edition_feeds(renderer: EditionRenderer) -> Iterator[Feed]:
+    """Every feed of one edition: the edition's own, then one per tag and per source."""
+    site, size = renderer.site, renderer.site.settings.feed_size
+    yield Feed(renderer.site_title, "", feed_folder(), site.articles[:size])
+    for kind in FEED_KINDS:
+        for term in site.taxonomy.terms[kind]:
+            title = f"{term.names[renderer.lang]} · {renderer.site_title}"
+            yield Feed(title, f"{kind}/{term.slug}/", feed_folder(kind, term.slug), term.articles[:size])
+
+
+def render_feeds(renderer: EditionRenderer) -> Iterator[PageOut]:
+    from .render import PageOut  # render imports this module for feed links
+
+    for feed in edition_feeds(renderer):
+        yield PageOut(feed.folder + ATOM_FILE, atom(renderer, feed))
+        yield PageOut(feed.folder + JSON_FILE, json_feed(renderer, feed))
+
+
+def _updated(view: ArticleView) -> datetime:
+    return view.updated or view.date
+
+
+def _absolute(renderer: EditionRenderer, path: str) -> str:
+    return renderer.site.urls.absolute(renderer.site.edition_path(renderer.edition, path))
+
+
+def _author_name(renderer: EditionRenderer) -> str:
+    settings = renderer.site.settings
+    return renderer.convert(settings.author or settings.publisher, "zh-Hans") or renderer.site_title
+
+
+def atom(renderer: EditionRenderer, feed: Feed) -> str:
+    views = [renderer.views[a.key] for a in feed.articles]
+    root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: renderer.lang})
+
+    def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, tag, attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    page_url = _absolute(renderer, feed.page)
+    add(root, "id", page_url)
+    add(root, "title", feed.title)
+    if renderer.site_description:
+        add(root, "subtitle", renderer.site_description)
+    updated = max((_updated(v) for v in views), default=EPOCH)
+    add(root, "updated", iso_datetime(updated))
+    add(root, "link", rel="alternate", type="text/html", hreflang=renderer.lang, href=page_url)
+    add(root, "link", rel="self", type=ATOM_TYPE, href=_absolute(renderer, feed.folder + ATOM_FILE))
+    author = add(root, "author")
+    add(author, "name", _author_name(renderer))
+    add(author, "uri", _absolute(renderer, ""))
+    add(root, "generator", "sitegen", version=__version__)
+    add(root, "icon", renderer.site.urls.absolute("static/favicon.svg"))
+    for article, view in zip(feed.articles, views, strict=True):
+        entry = add(root, "entry")
+        add(entry, "id", view.url)
+        add(entry, "title", view.title)
+        add(entry, "link", rel="alternate", type="text/html", href=view.url)
+        if view.source_url:
+            # RFC 4287 4.2.7.2: "via" names the story this one reports on.
+            add(entry, "link", rel="via", href=view.source_url)
+        add(entry, "published", iso_datetime(view.date))
+        add(entry, "updated", iso_datetime(_updated(view)))
+        for person in view.authors:
+            element = add(entry, "author")
+            add(element, "name", person.name)
+            add(element, "uri", person.url)
+        for link in (*view.tags, *(path[-1] for path in view.categories)):
+            add(entry, "category", term=link.name)
+        if view.summary:
+            add(entry, "summary", view.summary, type="text")
+        add(entry, "content", renderer.body_html(article, absolute=True), type="html")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=False).join(
+        ('<?xml version="1.0" encoding="utf-8"?>\n', "\n"))
+
+
+def json_feed(renderer: EditionRenderer, feed: Feed) -> str:
+    items = []
+    for article in feed.articles:
+        view = renderer.views[article.key]
+        item: dict[str, object] = {
+            "id": view.url,
+            "url": view.url,
+            "title": view.title,
+            "content_html": renderer.body_html(article, absolute=True),
+            "date_published": iso_datetime(view.date),
+            "date_modified": iso_datetime(_updated(view)),
+            "language": renderer.lang,
+        }
+        if view.summary:
+            item["summary"] = view.summary
+        if view.source_url:
+            item["external_url"] = view.source_url
+        if view.authors:
+            item["authors"] = [{"name": a.name, "url": a.url} for a in view.authors]
+        if view.tags:
+            item["tags"] = [t.name for t in view.tags]
+        items.append(item)
+    data: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": _absolute(renderer, feed.page),
+        "feed_url": _absolute(renderer, feed.folder + JSON_FILE),
+        "language": renderer.lang,
+        "icon": renderer.site.urls.absolute("static/favicon.svg"),
+        "authors": [{"name": _author_name(renderer), "url": _absolute(renderer, "")}],
+        "items": items,
+    }
+    if renderer.site_description:
+        data["description"] = renderer.site_description
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
