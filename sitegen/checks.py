@@ -81,7 +81,8 @@ def problems(page: str, html: str, urls: Urls, written: set[str]) -> Iterator[tu
             continue
         site_path = unquote(target.path)[len(urls.base_path):] if target.path != urls.base_path[:-1] else ""
         if not _target(site_path, written):
-            yield ref.line, f"<{ref.tag} {ref.attr}=\"{ref.url}\"> links to {site_path or '/'}, which the build did not write"
+            yield ref.line, (f"<{ref.tag} {ref.attr}=\"{ref.url}\"> links to {site_path or '/'}, "
+                             "which the build did not write")
 
 
 def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path) -> None:

@@ -76,8 +76,11 @@ def test_ambiguous_link_is_an_error_listing_candidates(tmp_path: Path) -> None:
 def test_links_that_are_not_content_files_are_left_alone(tmp_path: Path) -> None:
     site = make_site(tmp_path / "s", files={
         "a.md": "---\ntitle: 甲\ndate: 2026-01-01\n---\n"
-                "[外部](https://example.com/x.md) [锚](#top) [图](/files/a.pdf)\n",
+                "[外部](https://example.com/x.md) [锚](#top) [图](/static/files/a.pdf)\n",
     })
+    # The PDF is a file the site publishes (the build fails on links to files it did not write).
+    (site.root / "static/files").mkdir(parents=True)
+    (site.root / "static/files/a.pdf").write_bytes(b"%PDF-1.4\n")
     assert site.build("--strict").exit_code == 0
     hrefs = [a.attributes["href"] for a in site.html("zh-hant/a/").css(".body a")]
-    assert hrefs == ["https://example.com/x.md", "#top", "/files/a.pdf"]
+    assert hrefs == ["https://example.com/x.md", "#top", "/static/files/a.pdf"]
