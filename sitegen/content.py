@@ -61,6 +61,7 @@ class Article:
     glossary: Glossary | None = None
     own_path: str | None = None  # from front-matter permalink/url: wins over the permalink pattern
     aliases: tuple[str, ...] = ()  # old site paths that redirect to the article
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> file line, for messages
 
     @property
     def reading_minutes(self) -> int:
@@ -238,13 +239,11 @@ def _first(meta: dict[str, Any], *keys: str) -> Any:
 def _split_summary(tokens: list[Token]) -> tuple[list[Token], list[Token] | None]:
     """Remove the ``<!-- more -->`` marker; the blocks before it are the summary."""
     for i, token in enumerate(tokens):
-        if token.level != 0:
-            continue
-        if token.type == "html_block" and _MORE.match(token.content.strip()):
+        if token.type == "html_block" and token.level == 0 and _MORE.match(token.content.strip()):
             return tokens[:i] + tokens[i + 1:], tokens[:i]
         # With raw HTML off, the marker is a paragraph of its own.
         if (token.type == "inline" and _MORE.match(token.content.strip()) and i > 0
-                and tokens[i - 1].type == "paragraph_open"):
+                and tokens[i - 1].type == "paragraph_open" and tokens[i - 1].level == 0):
             return tokens[:i - 1] + tokens[i + 2:], tokens[:i - 1]
     return tokens, None
 
@@ -415,6 +414,7 @@ def load_article(
         glossary=glossary,
         own_path=own_path,
         aliases=tuple(aliases),
+        key_lines={k: front.line_of(k) for k in ("slug", "permalink", "url", "aliases") if k in meta},
     )
 
 

@@ -17,7 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
+from frontmatter.default_handlers import SafeLoader
+
+
+class _YAMLLoader(SafeLoader):  # type: ignore[misc,valid-type]
+    """Safe YAML that leaves dates as written: content.parse_date reads them all the same way.
+
+    PyYAML would build ``2022-02-25 10:00:00`` itself but leave ``2022-2-5`` a string, and raise
+    a bare ValueError (a traceback, not a message) for ``2022-13-45``.
+    """
+
+
+_YAMLLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 class SourceError(Exception):
@@ -76,6 +90,9 @@ def decode(raw: bytes) -> str:
         if any(raw.startswith(bom) for bom, _ in _BOMS):
             raise UnicodeDecodeError("utf-8", raw, 0, 2, "byte order mark of UTF-16/32")
         text = raw.decode("utf-8-sig")
+        if "\x00" in text:
+            # Valid UTF-8, but no text file holds NUL bytes: UTF-16 without a byte order mark does.
+            raise UnicodeDecodeError("utf-8", raw, raw.index(0), raw.index(0) + 1, "NUL byte")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         found = detect_encoding(raw)
@@ -160,12 +177,14 @@ def _parsed(text: str, start: int, end: int, body_start: int, fmt: str) -> Split
 
 
 def _load(source: str, fmt: str, first_line: int) -> dict[str, Any]:
+    # A problem found at the very end (an unclosed bracket, a missing value) is on the last line written.
+    last = first_line + max(len(source.splitlines()) - 1, 0)
     if fmt == "toml":
         try:
             loaded: Any = tomllib.loads(source)
         except tomllib.TOMLDecodeError as exc:
             match = re.search(r"line (\d+)", str(exc))
-            line = first_line + int(match.group(1)) - 1 if match else first_line
+            line = min(first_line + int(match.group(1)) - 1, last) if match else first_line
             raise SourceError(line, f"invalid TOML front-matter: {str(exc).split(' (at')[0]}") from None
     elif fmt == "json":
         # Hexo's JSON front-matter is the inside of an object; a whole object is accepted too.
@@ -173,16 +192,16 @@ def _load(source: str, fmt: str, first_line: int) -> dict[str, Any]:
         try:
             loaded = json.loads(source if wrapped else "{" + source + "}")
         except json.JSONDecodeError as exc:
-            line = first_line + exc.lineno - 1
+            line = min(first_line + exc.lineno - 1, last)
             raise SourceError(line, f"invalid JSON front-matter: {exc.msg}") from None
     else:
         # Hexo accepts list items indented with tabs, which YAML itself forbids.
         source = _LEADING_TABS.sub(lambda m: "  " * len(m.group(0)), source)
         try:
-            loaded = YAMLHandler().load(source)
+            loaded = yaml.load(source, Loader=_YAMLLoader)  # a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            line = first_line + mark.line if mark else first_line
+            line = min(first_line + mark.line, last) if mark else first_line
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise SourceError(line, f"invalid YAML front-matter: {problem}") from None
     if loaded is None:

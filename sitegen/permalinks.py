@@ -70,7 +70,8 @@ def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagn
         first = path.split("/", 1)[0]
         if first in reserved:
             what = f"slug {article.slug!r}" if path == f"{article.slug}/" else f"path {path!r}"
-            diagnostics.error(article.path, 1, f"{what} is reserved for the site's own {first}/ pages; "
+            line = article.key_lines.get("slug" if what.startswith("slug") else "permalink", 1)
+            diagnostics.error(article.path, line, f"{what} is reserved for the site's own {first}/ pages; "
                               "choose another slug or permalink")
             continue
         paths[article.key] = path
@@ -93,7 +94,8 @@ def assign_paths(articles: list[Article], settings: Settings, diagnostics: Diagn
         article = owners[0][0]
         first = path.split("/", 1)[0]
         if first in editions or first in ("static", "index.html", "404.html", ".nojekyll"):
-            diagnostics.error(article.path, 1, f"alias {path!r} would overwrite the site's own pages; "
+            line = article.key_lines.get("aliases", 1)
+            diagnostics.error(article.path, line, f"alias {path!r} would overwrite the site's own pages; "
                               "remove it or choose another path")
             continue
         redirects[path] = article.key
@@ -104,5 +106,7 @@ def _twice(diagnostics: Diagnostics, owners: list[Article], what: str) -> None:
     """One error, on the first file, naming every file involved."""
     ordered = sorted({a.key: a for a in owners}.values(), key=lambda a: a.key)
     names = ", ".join(a.key for a in ordered)
-    diagnostics.error(ordered[0].path, 1, f"{len(ordered)} {what}: {names}; give one a different slug or "
+    lines = ordered[0].key_lines
+    line = next((lines[k] for k in ("permalink", "url", "slug") if k in lines), 1)
+    diagnostics.error(ordered[0].path, line, f"{len(ordered)} {what}: {names}; give one a different slug or "
                       "permalink")
