@@ -30,6 +30,28 @@ def _alive(pid: str) -> bool:
     return True
 
 
+def recover(final: Path) -> None:
+    """Clean up after a build that was killed (kill -9, power cut) before it could itself.
+
+    Its staging folder is removed; if it died between the two renames of commit(), the
+    previous output is put back.
+    """
+    final = final.resolve()
+    parent = final.parent
+    if not parent.is_dir():
+        return
+    for leftover in sorted(parent.glob(f".{final.name}.old-*")):
+        if _alive(leftover.name.rsplit("-", 1)[-1]):
+            continue
+        if not final.exists():
+            leftover.rename(final)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in parent.glob(f".{final.name}.staging-*"):
+        if not _alive(leftover.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 class Output:
     def __init__(self, final: Path) -> None:
         self.final = final.resolve()
@@ -44,25 +66,7 @@ class Output:
         return self
 
     def recover(self) -> None:
-        """Clean up after a build that was killed (kill -9, power cut) before it could itself.
-
-        Its staging folder is removed; if it died between the two renames of commit(), the
-        previous output is put back first.
-        """
-        parent = self.final.parent
-        if not parent.is_dir():
-            return
-        for leftover in sorted(parent.glob(f".{self.final.name}.old-*")):
-            pid = leftover.name.rsplit("-", 1)[-1]
-            if _alive(pid):
-                continue
-            if not self.final.exists():
-                leftover.rename(self.final)
-            else:
-                shutil.rmtree(leftover, ignore_errors=True)
-        for leftover in parent.glob(f".{self.final.name}.staging-*"):
-            if not _alive(leftover.name.rsplit("-", 1)[-1]):
-                shutil.rmtree(leftover, ignore_errors=True)
+        recover(self.final)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:

@@ -14,7 +14,7 @@ from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_
 from .diagnostics import BuildFailed, Diagnostics
 from .feeds import render_feeds
 from .links import old_site, resolve_links
-from .output import Output, UnsafePath
+from .output import Output, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
 from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
 from .settings import Settings
@@ -85,6 +85,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     """
     started = time.perf_counter()
     diagnostics = diagnostics or Diagnostics()
+    # A build killed between its two renames left the previous output aside: put it back first.
+    recover(out_dir)
     try:
         converter = make_converter(settings)
     except GlossaryError as exc:
