@@ -11,7 +11,8 @@ from rich.console import Console
 
 from . import __version__
 from .diagnostics import BuildFailed, Diagnostics
-from .pipeline import BuildResult, build
+from .pipeline import BuildResult, build, check
+from .review import Review
 from .settings import SettingsError, load
 
 EXIT_WARNINGS, EXIT_ERRORS = 1, 2
@@ -58,15 +59,19 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--keep-going", "-k", is_flag=True,
               help="Build and write every article without errors, leave out the others, and still exit 2.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the conversion review report (see 'sitegen check') to this file.")
+@click.option("--report-format", type=click.Choice(["text", "json"]), default=None,
+              help="Format of --report [default: json for a .json file, else text].")
 def build_command(source: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool,
-                  keep_going: bool) -> None:
+                  keep_going: bool, report_file: Path | None, report_format: str | None) -> None:
     """Build the site into the output folder (default build/)."""
     console = _console()
     settings = load_settings(source, {"base_url": base_url} if base_url else {})
     diagnostics = Diagnostics()
     try:
         result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics,
-                       keep_going=keep_going)
+                       keep_going=keep_going, with_review=report_file is not None)
     except KeyboardInterrupt:
         console.print("interrupted: the previous output is untouched", style="bold red")
         sys.exit(130)
@@ -83,12 +88,57 @@ def build_command(source: Path, out: Path | None, base_url: str | None, strict: 
         console.print(f"{errors} error{'s' if errors != 1 else ''}: the articles with errors were left out "
                       "(--keep-going)", style="bold red")
         sys.exit(EXIT_ERRORS)
+    if report_file is not None and result.review is not None:
+        fmt = report_format or ("json" if report_file.suffix.lower() == ".json" else "text")
+        try:
+            report_file.write_text(_format_review(result.review, fmt), encoding="utf-8")
+        except OSError as exc:
+            console.print(f"{report_file}:1: cannot write the report: {exc.strerror or exc}", style="red",
+                          markup=False)
+            sys.exit(EXIT_ERRORS)
     if not quiet:
         report(result.diagnostics, console)
         click.echo(summary(result))
+        if result.review is not None:
+            subs, amb = result.review.counts()
+            click.echo(f"review report: {subs} vocabulary substitutions, {amb} ambiguous characters "
+                       f"-> {report_file}")
     if strict and result.diagnostics.warnings:
         if quiet:
             report(result.diagnostics, console)
+        sys.exit(EXIT_WARNINGS)
+
+
+def _format_review(review: Review, fmt: str) -> str:
+    return review.to_json() if fmt == "json" else review.to_text()
+
+
+@main.command("check")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Plain text for reading, JSON for tools.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+def check_command(source: Path, fmt: str, strict: bool) -> None:
+    """Check the site and report how conversion treated each article.
+
+    Lists every vocabulary-level substitution (not plain character conversion) and every
+    character with several possible conversions that no phrase settled, with its sentence, so
+    that an editor can confirm it or pin it with -{...}- markup. Nothing is written.
+    """
+    console = _console()
+    settings = load_settings(source, {})
+    diagnostics = Diagnostics()
+    try:
+        review = check(settings, diagnostics)
+    except BuildFailed as failed:
+        report(failed.diagnostics, console)
+        errors = len(failed.diagnostics.errors)
+        console.print(f"check failed: {errors} error{'s' if errors != 1 else ''}", style="bold red")
+        sys.exit(EXIT_ERRORS)
+    report(diagnostics, console)
+    click.echo(_format_review(review, fmt), nl=False)
+    if strict and diagnostics.warnings:
         sys.exit(EXIT_WARNINGS)
 
 

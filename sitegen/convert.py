@@ -55,6 +55,8 @@ class GlossaryError(Exception):
 class Term:
     forms: dict[str, str]  # edition lang -> how that edition writes the term
     oneway: str = ""  # "zh-Hans>zh-Hant": only in that direction
+    # Where the term comes from ("news.toml: people"), for the review report; not part of its identity.
+    origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class Glossary:
     terms: tuple[Term, ...] = ()
     # "zh-Hans>zh-Hant" -> phrases (in the source script) that get character conversion only.
     suppress: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Edition lang -> house-style character replacements applied last when converting into it
+    # (臺 -> 台: Taiwan newsrooms write 台 where OpenCC gives the Ministry of Education's 臺).
+    characters: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def pairs(self, source: str, target: str) -> dict[str, str]:
         """Source text -> target text for one direction; later terms win over earlier ones."""
@@ -82,42 +87,75 @@ class Glossary:
         suppress = dict(self.suppress)
         for direction, phrases in other.suppress.items():
             suppress[direction] = (*suppress.get(direction, ()), *phrases)
-        return Glossary((*self.terms, *other.terms), suppress)
+        characters = {lang: dict(table) for lang, table in self.characters.items()}
+        for lang, table in other.characters.items():
+            characters.setdefault(lang, {}).update(table)
+        return Glossary((*self.terms, *other.terms), suppress, characters)
 
     @property
     def fingerprint(self) -> str:
-        return json.dumps([[t.forms, t.oneway] for t in self.terms] + [self.suppress],
+        return json.dumps([[t.forms, t.oneway] for t in self.terms] + [self.suppress, self.characters],
                           ensure_ascii=False, sort_keys=True)
 
 
+_LANG = re.compile(r"^zh-Han[st](-[A-Z]{2})?$")
+
+
+def _line(text: str, needle: str) -> int:
+    at = text.find(needle) if needle else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+
+
 def load_glossary(path: Path) -> Glossary:
-    """Read a glossary file: ``[[group]]`` tables of ``entries`` and ``[[suppress]]`` tables."""
+    """Read a glossary file: ``[[group]]`` tables of ``entries``, ``[[suppress]]`` and ``[[characters]]``."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise GlossaryError(f"{path}:1: cannot read glossary: {exc}") from None
     terms: list[Term] = []
     for group in data.get("group", []):
+        name = str(group.get("name", "?"))
         for entry in group.get("entries", []):
             forms = {k: v for k, v in entry.items() if k != "oneway"}
-            if not all(isinstance(v, str) for v in forms.values()) or len(forms) < 2:
-                raise GlossaryError(f"{path}:1: group {group.get('name')!r}: bad entry {entry!r}")
-            terms.append(Term(forms, entry.get("oneway", "")))
+            where = f"{path}:{_line(text, next(iter(forms.values()), '') if forms else name)}"
+            if not all(isinstance(v, str) and v for v in forms.values()) or len(forms) < 2:
+                raise GlossaryError(f"{where}: group {name!r}: an entry needs the term in at least two "
+                                    f"editions, e.g. {{ zh-Hans = \"芯片\", zh-Hant = \"晶片\" }}: {entry!r}")
+            bad = [k for k in forms if not _LANG.match(k)]
+            if bad:
+                raise GlossaryError(f"{where}: group {name!r}: unknown edition {bad[0]!r} (write zh-Hans, "
+                                    "zh-Hant or zh-Hant-HK)")
+            oneway = entry.get("oneway", "")
+            if oneway and (not isinstance(oneway, str) or oneway.count(">") != 1):
+                raise GlossaryError(f"{where}: group {name!r}: oneway must look like \"zh-Hans>zh-Hant\"")
+            terms.append(Term(forms, oneway, f"{path.name}: {name}"))
     suppress: dict[str, tuple[str, ...]] = {}
     for item in data.get("suppress", []):
         direction = item.get("direction", "")
-        if ">" not in direction:
-            raise GlossaryError(f"{path}:1: suppress {item.get('name')!r} needs direction 'A>B'")
-        suppress[direction] = (*suppress.get(direction, ()), *item.get("phrases", []))
-    return Glossary(tuple(terms), suppress)
+        if not isinstance(direction, str) or direction.count(">") != 1:
+            raise GlossaryError(f"{path}:{_line(text, str(item.get('name', '')))}: suppress "
+                                f"{item.get('name')!r} needs direction \"zh-Hans>zh-Hant\"")
+        suppress[direction] = (*suppress.get(direction, ()), *(str(p) for p in item.get("phrases", [])))
+    characters: dict[str, dict[str, str]] = {}
+    for item in data.get("characters", []):
+        lang, table = item.get("edition", ""), item.get("map", {})
+        if not isinstance(lang, str) or not _LANG.match(lang) or not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and len(k) == 1 for k, v in table.items()):
+            raise GlossaryError(f"{path}:{_line(text, str(item.get('name', '')))}: characters "
+                                f"{item.get('name')!r} needs an edition and a map of single characters")
+        characters.setdefault(lang, {}).update(table)
+    return Glossary(tuple(terms), suppress, characters)
 
 
 def glossary_from_front_matter(value: Any, source: str) -> Glossary:
     """A per-article glossary: ``{源词: 译词}`` (every other edition) or a list of forms."""
     if isinstance(value, dict):
-        return Glossary(tuple(Term({source: str(k), "*": str(v)}) for k, v in value.items()))
+        return Glossary(tuple(Term({source: str(k), "*": str(v)}, origin="front-matter glossary")
+                              for k, v in value.items()))
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return Glossary(tuple(Term({str(k): str(v) for k, v in item.items()}) for item in value))
+        return Glossary(tuple(Term({str(k): str(v) for k, v in item.items()}, origin="front-matter glossary")
+                              for item in value))
     raise GlossaryError("front-matter 'glossary' must be a mapping or a list of mappings")
 
 
@@ -137,11 +175,22 @@ def _first(extra: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return {"type": "group", "match_policy": "short_circuit", "dicts": [extra, node]}
 
 
-class Chain:
-    """One OpenCC configuration, or several applied in turn, with a glossary compiled in."""
+# OpenCC's text dictionaries separate alternatives with spaces, so a space inside a glossary
+# term's output ("AI 產業") is written as this noncharacter and turned back after conversion.
+_SPACE = "\ufdd0"
 
-    def __init__(self, configs: Sequence[str], pairs: dict[str, str]) -> None:
+
+class Chain:
+    """One OpenCC configuration, or several applied in turn, with a glossary compiled in.
+
+    ``characters`` (house style, e.g. 臺 -> 台) is applied last, to everything but the glossary's
+    own output.
+    """
+
+    def __init__(self, configs: Sequence[str], pairs: dict[str, str],
+                 characters: dict[str, str] | None = None) -> None:
         self._stages: list[opencc.OpenCC] = []
+        pairs = {k: v.replace(" ", _SPACE) for k, v in pairs.items()}
         # OpenCC reads text dictionaries when a configuration is loaded, so they can go at once.
         with tempfile.TemporaryDirectory(prefix="sitegen-opencc-") as tmp:
             for i, name in enumerate(configs):
@@ -152,6 +201,12 @@ class Chain:
                     config = self._with_pairs(config, stage_pairs, Path(tmp), tag=str(i))
                 else:
                     config = self._absolute(config)
+                if characters and i == len(configs) - 1:
+                    step = self._dict_file(Path(tmp), f"{i}-style.txt", characters)
+                    if pairs:
+                        step = _first(self._dict_file(Path(tmp), f"{i}-style-keep.txt",
+                                                      {v: v for v in pairs.values()}), step)
+                    config["conversion_chain"].append({"dict": step})
                 self._stages.append(opencc.OpenCC(str(self._write(Path(tmp), str(i), config))))
 
     @staticmethod
@@ -192,14 +247,14 @@ class Chain:
         path = tmp / name
         # OpenCC's text dictionaries are "key<TAB>value"; a tab or newline in a term would
         # corrupt the file, so such terms are dropped.
-        lines = sorted(f"{k}\t{v}" for k, v in pairs.items() if k and not re.search(r"[\t\n\r ]", k + v))
+        lines = sorted(f"{k}\t{v}" for k, v in pairs.items() if k and not re.search(r"[\t\n\r]", k + v))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return {"type": "text", "file": str(path)}
 
     def __call__(self, text: str) -> str:
         for stage in self._stages:
             text = stage.convert(text)
-        return text
+        return text.replace(_SPACE, " ") if _SPACE in text else text
 
 
 class Direction:
@@ -213,18 +268,44 @@ class Direction:
         self._quotes = (_TO_HANT if target_script == "hant" else _TO_HANS) if quotes else None
         self._cache: dict[str, str] = {}
 
+    @property
+    def configs(self) -> list[str]:
+        return list(self._configs)
+
+    @property
+    def character_configs(self) -> list[str]:
+        """The same conversion without OpenCC's regional vocabulary (s2twp -> s2tw)."""
+        return [_CHARACTER_ONLY.get(c, c) for c in self._configs]
+
     @cached_property
-    def chain(self) -> Chain:
-        pairs: dict[str, str] = {}
+    def plain_chain(self) -> Chain:
+        """Character conversion only (and house style): no regional vocabulary, no glossary."""
+        return Chain(self.character_configs, {}, self._glossary.characters.get(self.target))
+
+    @cached_property
+    def rules(self) -> dict[str, tuple[str, str]]:
+        """Every glossary phrase of this direction -> (its conversion, where the rule comes from)."""
+        rules: dict[str, tuple[str, str]] = {}
         suppressed = self._glossary.suppressed(self.source, self.target)
         if suppressed:
-            plain = Chain([_CHARACTER_ONLY.get(c, c) for c in self._configs], {})
-            pairs.update({p: plain(p) for p in suppressed})
+            plain = self.plain_chain
+            rules.update({p: (plain(p), "suppressed") for p in suppressed})
+        direction = f"{self.source}>{self.target}"
         for term in self._glossary.terms:
             if "*" in term.forms and term.forms.get(self.source):
-                pairs[term.forms[self.source]] = term.forms["*"]
-        pairs.update(self._glossary.pairs(self.source, self.target))
-        return Chain(self._configs, pairs)
+                rules[term.forms[self.source]] = (term.forms["*"], term.origin)
+        # Later terms win over earlier ones, as in Glossary.pairs.
+        for term in self._glossary.terms:
+            if term.oneway and term.oneway != direction:
+                continue
+            if term.forms.get(self.source) and self.target in term.forms:
+                rules[term.forms[self.source]] = (term.forms[self.target], term.origin)
+        return rules
+
+    @cached_property
+    def chain(self) -> Chain:
+        return Chain(self._configs, {k: v for k, (v, _) in self.rules.items()},
+                     self._glossary.characters.get(self.target))
 
     def _punctuate(self, text: str) -> str:
         if self._quotes is None:
@@ -374,34 +455,56 @@ _SOFT = frozenset({"link_open", "link_close", "em_open", "em_close", "strong_ope
                    "s_open", "s_close"})
 
 
-def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, str]:
-    """Converted text for every text token (and image alt) of a parsed body, by ``id(token)``.
+@dataclass
+class TextRuns:
+    """The convertible text of a parsed body: runs of text tokens that read as one text."""
 
-    Code, raw HTML, attributes and URLs are never touched because they are never text tokens.
-    All runs of an article go to OpenCC together (see Direction.batch).
-    """
-    groups: list[list[Token]] = []
-    alts: list[Token] = []
+    groups: list[list[Token]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # body line (0-based) of each group
+    alts: list[Token] = field(default_factory=list)  # images, whose alt text converts too
+    alt_lines: list[int] = field(default_factory=list)
 
-    def collect(children: Sequence[Token]) -> None:
+
+def text_runs(tokens: Sequence[Token]) -> TextRuns:
+    """Code, raw HTML, attributes and URLs are never text tokens, so they are never in a run."""
+    runs = TextRuns()
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] if token.map else 0
         run: list[Token] = []
-        for child in children:
+        for child in token.children:
             if child.type == "text":
                 run.append(child)
             elif child.type in _SOFT:
                 continue
             else:
                 if run:
-                    groups.append(run)
+                    runs.groups.append(run)
+                    runs.lines.append(line)
                     run = []
                 if child.type == "image" and child.children:
-                    alts.append(child)
+                    runs.alts.append(child)
+                    runs.alt_lines.append(line)
         if run:
-            groups.append(run)
+            runs.groups.append(run)
+            runs.lines.append(line)
+    return runs
 
-    for token in tokens:
-        if token.type == "inline" and token.children:
-            collect(token.children)
+
+def alt_text(image: Token) -> str:
+    """An image's alt text with any editor markup kept, so that conversion honours it."""
+    return _alt_text(image.children or [])
+
+
+def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, str]:
+    """Converted text for every text token (and image alt) of a parsed body, by ``id(token)``.
+
+    Code, raw HTML, attributes and URLs are never touched because they are never text tokens.
+    All runs of an article go to OpenCC together (see Direction.batch).
+    """
+    runs = text_runs(tokens)
+    groups, alts = runs.groups, runs.alts
     out: dict[int, str] = {}
     plain = [g for g in groups if not any("\n" in t.content for t in g)]
     for group, texts in zip(plain, direction.batch([[t.content for t in g] for g in plain]), strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .links import old_site, resolve_links
 from .output import Output, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
 from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
+from .review import Review, ReviewError, review_articles
 from .settings import Settings
 from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
 from .taxonomy import KINDS, build_taxonomy
@@ -34,6 +36,7 @@ class BuildResult:
     seconds: float
     out_dir: Path
     written: set[str] = field(default_factory=set)
+    review: Review | None = None  # only when asked for: it is not part of the build's hot path
 
 
 def make_converter(settings: Settings) -> Converter:
@@ -76,22 +79,22 @@ def asset_path(page_path: str, name: str) -> str:
     return (folder + name).lstrip("/")
 
 
-def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
-          progress: Callable[[str], None] | None = None, keep_going: bool = False) -> BuildResult:
-    """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
+@dataclass
+class Loaded:
+    converter: Converter
+    articles: list[Article]  # newest first
+    resolved: Paths
+    assets: dict[str, dict[str, Path]]
 
-    With ``keep_going`` the articles without errors are built and written anyway; the errors
-    stay in the diagnostics for the caller to report (and exit non-zero on).
-    """
-    started = time.perf_counter()
-    diagnostics = diagnostics or Diagnostics()
-    # A build killed between its two renames left the previous output aside: put it back first.
-    recover(out_dir)
+
+def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = False) -> Loaded:
+    """The load and resolve stages; raise BuildFailed when the input has errors (see build)."""
     try:
         converter = make_converter(settings)
     except GlossaryError as exc:
-        path, _, message = str(exc).partition(":1: ")
-        diagnostics.error(path, 1, message)
+        where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
+        path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1", str(exc))
+        diagnostics.error(path, int(line), message)
         raise BuildFailed(diagnostics) from None
 
     # Load: every article parsed once.
@@ -107,11 +110,46 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         articles = [a for a in articles if diagnostics.display_path(a.path) not in failed
                     and a.key in resolved.articles]
         resolved, assets = resolve(articles, settings, Diagnostics(diagnostics.root))
+    return Loaded(converter, articles, resolved, assets)
+
+
+def review(settings: Settings, loaded: Loaded, diagnostics: Diagnostics) -> Review:
+    """The conversion review report (``sitegen check``, ``build --report``)."""
+    try:
+        return review_articles(loaded.articles, loaded.converter, settings, diagnostics.display_path)
+    except ReviewError as exc:
+        diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
+        raise BuildFailed(diagnostics) from None
+
+
+def check(settings: Settings, diagnostics: Diagnostics) -> Review:
+    """Load the site and review its conversion, without rendering or writing anything."""
+    return review(settings, load_site(settings, diagnostics), diagnostics)
+
+
+def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
+          progress: Callable[[str], None] | None = None, keep_going: bool = False,
+          with_review: bool = False) -> BuildResult:
+    """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
+
+    With ``keep_going`` the articles without errors are built and written anyway; the errors
+    stay in the diagnostics for the caller to report (and exit non-zero on). ``with_review``
+    adds the conversion review report to the result.
+    """
+    started = time.perf_counter()
+    diagnostics = diagnostics or Diagnostics()
+    # A build killed between its two renames left the previous output aside: put it back first.
+    recover(out_dir)
+    loaded = load_site(settings, diagnostics, keep_going)
+    converter, articles, resolved, assets = loaded.converter, loaded.articles, loaded.resolved, loaded.assets
+    # Before anything is written, so that a failing report leaves the previous output alone.
+    report = review(settings, loaded, diagnostics) if with_review else None
     paths = resolved.articles
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     taxonomy = build_taxonomy(
         articles, settings.editions,
-        to_canonical=lambda text, lang: converter.text(text, lang, hans) if lang != hans else text,
+        # Converter.text also strips editor markup when no conversion is needed.
+        to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
     )
     site = Site(settings, Urls(settings.base_url), articles, taxonomy, converter, paths)
@@ -156,7 +194,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     except UnsafePath as exc:
         diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
         raise BuildFailed(diagnostics) from None
-    return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written)
+    return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,
+                       report)
 
 
 def write_static(out: Output, settings: Settings) -> None:

@@ -113,6 +113,7 @@ def _display(term: Term, edition: Edition, convert: Callable[[str, str, str], st
     """How an edition shows a term: as its own writers spelled it, else converted."""
     mine = [(n, s) for (lang, s), n in term.spellings.items() if lang == edition.lang]
     if mine:
-        return max(mine, key=lambda pair: pair[0])[1]
+        # Converting into its own edition only takes editor markup away.
+        return convert(max(mine, key=lambda pair: pair[0])[1], edition.lang, edition.lang)
     (lang, spelling), _ = term.spellings.most_common(1)[0]
     return convert(spelling, lang, edition.lang)
