@@ -291,15 +291,13 @@ class Direction:
             plain = self.plain_chain
             rules.update({p: (plain(p), "suppressed") for p in suppressed})
         direction = f"{self.source}>{self.target}"
+        # Later terms win over earlier ones: shipped, then the site's, then the article's own.
         for term in self._glossary.terms:
-            if "*" in term.forms and term.forms.get(self.source):
-                rules[term.forms[self.source]] = (term.forms["*"], term.origin)
-        # Later terms win over earlier ones, as in Glossary.pairs.
-        for term in self._glossary.terms:
-            if term.oneway and term.oneway != direction:
+            if (term.oneway and term.oneway != direction) or not term.forms.get(self.source):
                 continue
-            if term.forms.get(self.source) and self.target in term.forms:
-                rules[term.forms[self.source]] = (term.forms[self.target], term.origin)
+            target = term.forms.get(self.target, term.forms.get("*"))
+            if target is not None:
+                rules[term.forms[self.source]] = (target, term.origin)
         return rules
 
     @cached_property

@@ -115,5 +115,9 @@ def _display(term: Term, edition: Edition, convert: Callable[[str, str, str], st
     if mine:
         # Converting into its own edition only takes editor markup away.
         return convert(max(mine, key=lambda pair: pair[0])[1], edition.lang, edition.lang)
-    (lang, spelling), _ = term.spellings.most_common(1)[0]
+    # Converted from a Simplified spelling when there is one: the term's key is Simplified, and
+    # conversion out of Simplified knows every edition's vocabulary (a Hong Kong edition gets
+    # 人工智能 from 人工智能, where from Taiwan's 人工智慧 it would keep Taiwan usage).
+    ranked = sorted(term.spellings.items(), key=lambda item: (not item[0][0].startswith("zh-Hans"), -item[1]))
+    (lang, spelling), _ = ranked[0]
     return convert(spelling, lang, edition.lang)

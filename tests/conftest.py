@@ -113,3 +113,12 @@ def require(tool: str | Path, why: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+# Lines (scores that tests measured, like the conversion corpus's) printed after the run.
+SUMMARY = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    for line in config.stash.get(SUMMARY, []):
+        terminalreporter.write_line(line)
