@@ -109,7 +109,7 @@ def test_markup_protects_text_and_gives_each_edition_its_own(tmp_path: Path) -> 
 def test_markup_never_leaks_into_any_page(tmp_path: Path) -> None:
     site = built(tmp_path / "s", 'description = "新闻"\n', {"m.md": MARKUP})
     for rel in site.files():
-        if rel.endswith(".html"):
+        if rel.endswith((".html", ".xml", ".json", ".txt")):
             text = (site.out / rel).read_text(encoding="utf-8")
             assert "-{" not in text and "}-" not in text, rel
     index = site.html("zh-hant/")

@@ -66,3 +66,16 @@ def test_two_editions_stay_the_default(tmp_path: Path) -> None:
     site = make_site(tmp_path / "s", files=FILES)
     assert site.build().exit_code == 0
     assert sorted(p.name for p in site.out.iterdir() if p.is_dir()) == ["static", "zh-hans", "zh-hant"]
+
+
+def test_the_third_edition_has_its_own_feeds(hk: Site) -> None:
+    import feedparser
+
+    feed = feedparser.parse((hk.out / "zh-hant-hk" / "feeds" / "atom.xml").read_bytes())
+    assert feed.bozo == 0
+    assert feed.feed.language == "zh-Hant-HK"
+    assert [e.title for e in feed.entries] == ["朱克伯格談軟體", "朱克伯格談人工智能"]
+    assert all(e.link.startswith("http://localhost:8000/zh-hant-hk/") for e in feed.entries)
+    assert (hk.out / "zh-hant-hk" / "tags" / "人工智能" / "feed.json").is_file()
+    page = hk.html("zh-hant-hk/")
+    assert page.css_first('link[type="application/atom+xml"]').attributes["href"] == "/zh-hant-hk/feeds/atom.xml"
