@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from conftest import Site, make_site, text_of
@@ -114,12 +116,28 @@ def test_front_matter_and_file_names_are_escaped(site: Site) -> None:
     assert run.exit_code == 0, run.stderr
     page = site.html("zh-hans/a&b'c/")
     assert text_of(page, "h1") == '<script>alert(1)</script> & "引号"'
-    assert page.css("script") == [] and page.css("b") == [] and page.css("i") == []
+    assert page.css("b") == [] and page.css("i") == []
+    # The only script is the JSON-LD data, which holds the title as JSON text.
+    scripts = page.css("script")
+    assert [n.attributes.get("type") for n in scripts] == ["application/ld+json"]
+    data = json.loads(scripts[0].text())
+    assert data["headline"] == '<script>alert(1)</script> & "引号"'
+    assert "</script" not in scripts[0].html.removesuffix("</script>")
     assert [a.text() for a in page.css("ul.tags a")] == ["<b>粗</b>"]
     assert text_of(page, "title").startswith('<script>alert(1)</script> & "引号"')
     redirect = site.html("old'&path/")
     assert redirect.css("script") == []
     assert redirect.css_first("a").attributes["href"] == "/zh-hans/a&b'c/"
+    # XML and JSON outputs parse, and hold the same text, unmangled.
+    title = '<script>alert(1)</script> & "引号"'
+    for xml in sorted(site.out.rglob("*.xml")):
+        tree = ElementTree.parse(xml)  # raises on anything badly escaped
+        texts = [e.text for e in tree.iter() if e.text]
+        if xml.name == "atom.xml" and "zh-hans/feeds" in xml.as_posix():
+            assert title in texts
+    feed = json.loads((site.out / "zh-hans/feeds/feed.json").read_text(encoding="utf-8"))
+    assert feed["items"][0]["title"] == title
+    assert feed["items"][0]["url"].endswith("/zh-hans/a&b'c/") or "a%26b" in feed["items"][0]["url"]
 
 
 @pytest.mark.parametrize("markdown", [

@@ -1,0 +1,193 @@
+"""Property tests: whatever front-matter, Markdown and text in either script, no traceback, sane pages.
+
+Each example is a whole build (in-process, through the pipeline): it either succeeds or fails with
+``file:line: message`` diagnostics; any other exception is a bug. Example counts stay small so that
+the suite stays fast; hypothesis remembers and replays failures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.diagnostics import BuildFailed, Diagnostics
+from sitegen.pipeline import build
+from sitegen.settings import load
+
+SIMPLIFIED = "简体中文人工智能软件开发网络数据库信息资讯发布会议这里那里还是后来为什么"
+TRADITIONAL = "繁體中文人工智慧軟體開發網路資料庫資訊發佈會議這裡那裡還是後來為什麼"
+SPECIAL = "<>&\"'`*_[](){}#!|\\-~=+:;%$@^\u00a0\u3000\u2028\t"
+chars = st.text(alphabet=SIMPLIFIED + TRADITIONAL + SPECIAL + "abcXYZ019 \n", max_size=60)
+words = st.text(alphabet=SIMPLIFIED + TRADITIONAL + "abcXYZ019", min_size=1, max_size=12)
+PROFILE = settings(max_examples=20, deadline=None, derandomize=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+DIAGNOSTIC = re.compile(r"^\S.*:\d+: .+")
+
+
+class Balance(HTMLParser):
+    """Every element that is opened is closed, in order: the page's tree is what it says."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def assert_parses(path: Path) -> None:
+    checker = Balance()
+    checker.feed(path.read_text(encoding="utf-8"))
+    checker.close()
+    assert not checker.problems and not checker.stack, (path, checker.problems, checker.stack)
+
+
+def build_site(files: dict[str, str], trusted_html: bool = True) -> tuple[Path | None, Diagnostics]:
+    """Build in a fresh folder; (output, diagnostics), output None when the build failed cleanly."""
+    root = Path(tempfile.mkdtemp(prefix="sitegen-prop-"))
+    (root / "content").mkdir()
+    (root / "pyproject.toml").write_text(f"[tool.sitegen]\nunsafe_html = {str(trusted_html).lower()}\n",
+                                         encoding="utf-8")
+    for name, text in files.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    diagnostics = Diagnostics(root)
+    try:
+        build(load(root), root / "build", diagnostics=diagnostics)
+    except BuildFailed:
+        assert diagnostics.errors
+        assert all(DIAGNOSTIC.match(str(d)) for d in diagnostics.items)
+        return None, diagnostics
+    return root / "build", diagnostics
+
+
+def check_pages(out: Path) -> None:
+    for path in sorted(out.rglob("*.html")):
+        assert_parses(path)
+    for path in sorted(out.rglob("*.json")):
+        json.loads(path.read_text(encoding="utf-8"))
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**13), chars, words,
+                    st.dates().map(str), st.datetimes().map(str))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(words, inner, max_size=3), max_leaves=8)
+KEYS = ["title", "date", "updated", "tags", "tag", "categories", "category", "author", "slug", "permalink",
+        "url", "aliases", "published", "draft", "lang", "summary", "source_url", "layout", "weight"]
+front_matters = st.dictionaries(st.sampled_from(KEYS) | words, values, max_size=8)
+
+
+@st.composite
+def front_matter_texts(draw: st.DrawFn) -> str:
+    meta = draw(front_matters)
+    style = draw(st.sampled_from(["yaml", "json", "bare", "garbage"]))
+    if style == "yaml":
+        return "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n"
+    if style == "json":
+        return ";;;\n" + json.dumps(meta, ensure_ascii=False, default=str)[1:-1] + "\n;;;\n"
+    if style == "bare":
+        return yaml.safe_dump(meta, allow_unicode=True) + "---\n"
+    return "---\n" + draw(chars) + "\n---\n"
+
+
+@given(front=front_matter_texts(), body=chars)
+@PROFILE
+def test_any_front_matter_builds_or_is_reported(front: str, body: str) -> None:
+    out, _ = build_site({"a.md": front + body + "\n", "b.md": "---\ntitle: 另一篇\ndate: 2022-01-01\n---\n正文\n"})
+    if out is not None:
+        check_pages(out)
+
+
+inline = st.one_of(
+    words, chars.map(lambda s: s.replace("\n", " ")),
+    words.map(lambda w: f"**{w}**"), words.map(lambda w: f"`{w}`"),
+    words.map(lambda w: f"[{w}](https://example.com/{w})"), words.map(lambda w: f"{{% post_link {w} %}}"),
+    words.map(lambda w: f"{{{{< ref \"{w}.md\" >}}}}"), words.map(lambda w: f"{{% youtube {w} %}}"),
+    words.map(lambda w: f"<span>{w}</span>"), words.map(lambda w: f"-{{{w}}}-"), st.just("<!-- more -->"),
+)
+blocks = st.one_of(
+    st.lists(inline, min_size=1, max_size=5).map(" ".join),
+    st.lists(inline, min_size=1, max_size=3).map(lambda xs: "\n".join(f"- {x}" for x in xs)),
+    st.lists(inline, min_size=1, max_size=3).map(lambda xs: "\n".join(f"> {x}" for x in xs)),
+    words.map(lambda w: f"## {w}"), chars.map(lambda c: f"```\n{c}\n```"),
+    st.lists(words, min_size=2, max_size=3).map(lambda ws: "| " + " | ".join(ws) + " |\n|"
+                                                + "---|" * len(ws) + "\n| " + " | ".join(ws) + " |"),
+)
+
+
+@given(body=st.lists(blocks, max_size=8).map("\n\n".join), trusted=st.booleans())
+@PROFILE
+def test_any_markdown_builds_and_every_page_parses(body: str, trusted: bool) -> None:
+    out, diagnostics = build_site({"a.md": "---\ntitle: 标题\ndate: 2022-01-01\n---\n" + body + "\n"}, trusted)
+    if out is None:
+        # The only errors Markdown alone can cause are ambiguous links; nothing else fails a build.
+        assert all("ambiguous link" in d.message for d in diagnostics.errors), diagnostics.errors
+        return
+    check_pages(out)
+
+
+class Collect(HTMLParser):
+    """The text of <code> elements and the href of links inside the article body."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth, self.in_code, self.codes, self.hrefs = 0, False, [], []  # type: ignore[var-annotated]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div" and ("class", "body") in attrs:
+            self.depth = 1
+        elif self.depth and tag == "div":
+            self.depth += 1
+        if self.depth and tag == "code":
+            self.in_code = True
+            self.codes.append("")
+        if self.depth and tag == "a":
+            self.hrefs.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag == "div":
+            self.depth -= 1
+        if tag == "code":
+            self.in_code = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_code:
+            self.codes[-1] += data
+
+
+code_text = st.text(alphabet=SIMPLIFIED + TRADITIONAL + "<>&\"' abc012", min_size=1, max_size=30).map(
+    str.strip).filter(bool)
+url_path = st.text(alphabet=SIMPLIFIED + TRADITIONAL + "abc012-_", min_size=1, max_size=20)
+
+
+@given(code=code_text, path=url_path, text=st.text(alphabet=SIMPLIFIED + TRADITIONAL, min_size=1, max_size=40))
+@PROFILE
+def test_code_and_urls_come_out_unchanged_in_both_editions(code: str, path: str, text: str) -> None:
+    url = f"https://example.com/{path}"
+    body = f"{text}\n\n行内 `{code}` 代码。\n\n```\n{code}\n```\n\n[{text}]({url})\n"
+    out, diagnostics = build_site({"a.md": "---\ntitle: 代码\ndate: 2022-01-01\nslug: a\n---\n" + body})
+    assert out is not None, diagnostics.items
+    for prefix in ("zh-hans", "zh-hant"):
+        collect = Collect()
+        collect.feed((out / prefix / "a" / "index.html").read_text(encoding="utf-8"))
+        assert collect.codes == [code, code + "\n"], prefix
+        assert [unquote(h) for h in collect.hrefs] == [url], prefix
