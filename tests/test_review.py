@@ -109,3 +109,17 @@ def test_check_reports_bad_input_like_build(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "bad.md:" in result.stderr and "invalid YAML front-matter" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_one_to_many_characters_the_newsroom_knows_are_watched() -> None:
+    from sitegen.convert import SHIPPED_GLOSSARY, Converter, load_glossary
+    from sitegen.review import Dictionaries, DirectionReviewer
+
+    converter = Converter([("zh-Hans", "hans"), ("zh-Hant", "hant")], {}, load_glossary(SHIPPED_GLOSSARY), True)
+    reviewer = DirectionReviewer(converter.direction("zh-Hans", "zh-Hant"), Dictionaries(), "hans", "hant")
+    expected = {"发": {"發", "髮"}, "干": {"幹", "乾", "干"}, "后": {"後", "后"}, "里": {"裡", "里"},
+                "面": {"面", "麵"}, "只": {"只", "隻"}, "系": {"系", "係", "繫"}}
+    for char, candidates in expected.items():
+        assert set(reviewer.characters[char]) == candidates, char
+    # Rare variants would bury the real ambiguities: 果 (菓) is not reported.
+    assert "果" not in reviewer.characters
