@@ -90,6 +90,10 @@ class Output:
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         self.written.add(site_path)
 
+    def record(self, site_paths: list[str]) -> None:
+        """Files a later stage (the search indexer) wrote into staging by itself."""
+        self.written.update(site_paths)
+
     def commit(self) -> None:
         """Swap the finished site in place of the old one."""
         old = self.final.parent / f".{self.final.name}.old-{os.getpid()}"

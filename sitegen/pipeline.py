@@ -14,11 +14,13 @@ from .content import Article, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
 from .feeds import render_feeds
+from .images import LocalImages
 from .links import old_site, resolve_links
 from .output import Output, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
 from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
 from .review import Review, ReviewError, review_articles
+from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
 from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
 from .taxonomy import KINDS, build_taxonomy
@@ -152,7 +154,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
     )
-    site = Site(settings, Urls(settings.base_url), articles, taxonomy, converter, paths)
+    urls = Urls(settings.base_url)
+    images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
+    site = Site(settings, urls, articles, taxonomy, converter, paths, images)
     env = make_environment(settings)
     env.globals["sitegen_version"] = __version__
 
@@ -182,6 +186,14 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             for page in render_root(site, env):
                 out.write(page.path, page.html)
             write_static(out, settings)
+            if settings.search:
+                # Search: runs over the finished pages in staging, so a failure keeps the old site.
+                if progress:
+                    progress("indexing for search")
+                for lang, fold in fold_maps(converter, settings.editions).items():
+                    prefix = next(e.prefix for e in settings.editions if e.lang == lang)
+                    out.write(f"{prefix}/{FOLD_FILE}", fold_json(fold))
+                out.record(index_site(out.root, settings))
             # For search engines: every page of every edition with its twins.
             out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls))
             out.write("robots.txt", robots_txt(site.urls))
@@ -191,7 +203,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 raise BuildFailed(diagnostics)
             out.commit()
             written = set(out.written)
-    except UnsafePath as exc:
+    except (UnsafePath, SearchError) as exc:
         diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
         raise BuildFailed(diagnostics) from None
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,

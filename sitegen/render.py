@@ -18,7 +18,9 @@ from markdown_it.utils import OptionsDict
 from .content import Article
 from .convert import Converter, convert_tokens
 from .feeds import ATOM_FILE, ATOM_TYPE, FEED_KINDS, FeedLink, feed_folder, feed_links
+from .images import LocalImages
 from .markdown import make_parser
+from .search import FOLD_FILE, INDEX_DIR
 from .seo import iso_datetime, news_article, og_locale, script_json
 from .settings import Edition, Settings
 from .taxonomy import KINDS, Taxonomy, Term
@@ -54,9 +56,14 @@ class BodyRenderer(RendererHTML):
         alt = env["texts"].get(id(token))
         if alt is None:
             alt = self.renderInlineAsText(token.children, options, env)
-        attrs = [("src", str(token.attrGet("src") or "")), ("alt", alt)]
+        src = str(token.attrGet("src") or "")
+        attrs = [("src", src), ("alt", alt)]
         if token.attrGet("title"):
             attrs.append(("title", str(token.attrGet("title"))))
+        # Width and height reserve the image's box before it loads: no layout shift.
+        size = env["image_size"](src)
+        if size:
+            attrs += [("width", str(size[0])), ("height", str(size[1]))]
         attrs += [("loading", "lazy"), ("decoding", "async")]
         return "<img" + "".join(f' {k}="{escapeHtml(v)}"' for k, v in attrs) + ">"
 
@@ -134,6 +141,7 @@ class Site:
     taxonomy: Taxonomy
     converter: Converter
     paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
+    images: LocalImages | None = None  # sizes of the site's own images, read once per build
 
     def edition_path(self, edition: Edition, path: str) -> str:
         return f"{edition.prefix}/{path}"
@@ -250,6 +258,7 @@ class EditionRenderer:
             "ui": self.ui,
             "article_href": (lambda key: self.views[key].url) if absolute else (lambda key: self.views[key].href),
             "article_title": lambda key: self.views[key].title,
+            "image_size": self.site.images.size if self.site.images else lambda src: None,
         }
         return self.body.render(article.tokens, self.markdown_options, env)
 
@@ -285,6 +294,8 @@ class EditionRenderer:
             "_": self.ui,
             "href": self.href,
             "asset": lambda p: urls.href(p),
+            "search": self.href("search/") if site.settings.search else None,
+            "edition_prefixes": [e.prefix for e in site.settings.editions],
             "sections": [(k, self.ui(_SECTION_TITLES[k]), self.href(f"{k}/")) for k in (*KINDS, "archive")],
             **extra,
         }
@@ -323,8 +334,9 @@ class EditionRenderer:
             view = views[i]
             newer = views[i - 1] if i > 0 else None
             older = views[i + 1] if i + 1 < len(views) else None
+            related = [self.views[a.key] for a in site.taxonomy.related.get(article.key, [])]
             page = self.render("article.html", site.paths[article.key], view.title, "article", article=view,
-                               body=self.body_html(article), newer=newer, older=older,
+                               body=self.body_html(article), newer=newer, older=older, related=related,
                                description=view.summary or self.site_description, json_ld=self.json_ld(view))
             yield replace(page, lastmod=newest([view]))
         for kind in KINDS:
@@ -354,6 +366,10 @@ class EditionRenderer:
                                     [self.views[a.key] for a in articles], term=None, section="archive",
                                     section_title=self.ui("归档"))
         yield self.render("404.html", "404.html", self.ui("页面不存在"), "404")
+        if site.settings.search:
+            yield self.render("search.html", "search/", self.ui("搜索"), "search",
+                              fold=self.site.urls.href(self.site.edition_path(self.edition, FOLD_FILE)),
+                              pagefind=self.href(f"{INDEX_DIR}/pagefind.js"))
 
     def _tree(self, terms: list[Term]) -> list[Term]:
         out: list[Term] = []

@@ -85,6 +85,10 @@ class Settings:
     content_dir: str = "content"
     templates_dir: str = "templates"
     static_dir: str = "static"
+    # Full-text search with Pagefind, built into every edition.
+    search: bool = True
+    # The Pagefind command to run; empty: the site's node_modules, PATH, then the PyPI wheel.
+    pagefind: str = ""
     # Filled in by load(): where the site lives; not a key users write.
     site_dir: Path = field(default=Path("."), compare=False)
 

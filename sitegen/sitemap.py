@@ -18,7 +18,7 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 SITEMAP_FILE = "sitemap.xml"
 # Pages that must not be in a sitemap: a 404 page is not a page anyone should land on.
-UNLISTED = frozenset({"404.html"})
+UNLISTED = frozenset({"404.html", "search/"})  # the search page answers queries; it is not content
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ class Taxonomy:
     terms: dict[str, list[Term]]  # kind -> terms in display order
     article_terms: dict[str, dict[str, list[Term]]]  # article key -> kind -> its terms
     years: dict[int, list[Article]]
+    # article key -> articles sharing its tags, most related first
+    related: dict[str, list[Article]] = field(default_factory=dict)
 
 
 def slugify(key: str) -> str:
@@ -106,7 +108,29 @@ def build_taxonomy(
             term.names = {e.lang: _display(term, e, convert) for e in editions}
         # Most-used first, then by key: the order readers expect on an index page.
         ordered[kind] = sorted(by_key.values(), key=lambda t: (-len(t.articles), t.key))
-    return Taxonomy(ordered, article_terms, dict(sorted(years.items(), reverse=True)))
+    taxonomy = Taxonomy(ordered, article_terms, dict(sorted(years.items(), reverse=True)))
+    taxonomy.related = related_articles(articles, article_terms)
+    return taxonomy
+
+
+def related_articles(articles: list[Article], article_terms: dict[str, dict[str, list[Term]]],
+                     limit: int = 4) -> dict[str, list[Article]]:
+    """For each article, the ones sharing its tags: a rare shared tag counts more than a common
+    one (sharing "Anthropic" says more than sharing "AI"); ties go to the newer article."""
+    order = {a.key: i for i, a in enumerate(articles)}  # articles come newest first
+    out: dict[str, list[Article]] = {}
+    for article in articles:
+        scores: dict[str, float] = {}
+        by_key: dict[str, Article] = {}
+        for tag in article_terms[article.key]["tags"]:
+            weight = 1.0 / len(tag.articles)
+            for other in tag.articles:
+                if other is not article:
+                    scores[other.key] = scores.get(other.key, 0.0) + weight
+                    by_key[other.key] = other
+        ranked = sorted(scores, key=lambda k: (-scores[k], order[k]))
+        out[article.key] = [by_key[k] for k in ranked[:limit]]
+    return out
 
 
 def _display(term: Term, edition: Edition, convert: Callable[[str, str, str], str]) -> str:

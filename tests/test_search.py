@@ -1,0 +1,82 @@
+"""Search: a Pagefind index per edition and the map that folds a query into the edition's script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import Site, make_site
+
+from sitegen.search import fold_query
+
+
+def fold(site: Site, prefix: str) -> dict:
+    return json.loads((site.out / prefix / "search/fold.json").read_text(encoding="utf-8"))
+
+
+def test_every_edition_gets_an_index_of_its_articles(built_demo: Site) -> None:
+    for prefix in ("zh-hans", "zh-hant"):
+        files = [f for f in built_demo.files() if f.startswith(f"{prefix}/pagefind/")]
+        assert f"{prefix}/pagefind/pagefind.js" in files
+        assert any(f.endswith(".pf_meta") for f in files) and any("/fragment/" in f for f in files)
+        assert not any("-ui." in f for f in files)  # Pagefind's own UIs are not published
+        page = built_demo.html(f"{prefix}/000_9670ae2519f688e8/")
+        assert page.css_first("article[data-pagefind-body]") is not None
+        # Lists, tags and neighbours are not what a search should find.
+        assert page.css_first(".related[data-pagefind-ignore], .after-article[data-pagefind-ignore]") is not None
+
+
+def test_queries_fold_into_the_edition_script(built_demo: Site) -> None:
+    hant, hans = fold(built_demo, "zh-hant"), fold(built_demo, "zh-hans")
+    # Expected forms written by hand: Taiwan vocabulary, characters, and what stays.
+    assert fold_query(hant, "人工智能") == "人工智慧"
+    assert fold_query(hant, "人工智慧") == "人工智慧"
+    assert fold_query(hant, "软件融资") == "軟體融資"
+    assert fold_query(hant, "网络") == "網路"
+    assert fold_query(hans, "人工智慧") == "人工智能"
+    assert fold_query(hans, "軟體融資") == "软件融资"
+    assert fold_query(hans, "資訊") == "信息"
+    assert fold_query(hans, "Anthropic 估值") == "Anthropic 估值"
+    for prefix in ("zh-hans", "zh-hant"):
+        size = (built_demo.out / prefix / "search/fold.json").stat().st_size
+        assert size < 100 * 1024, size  # the extra download a search costs
+
+
+def test_search_page_and_masthead_form(built_demo: Site) -> None:
+    page = built_demo.html("zh-hant/search/")
+    script = page.css_first("script[data-fold]")
+    assert script.attributes["data-fold"] == "/zh-hant/search/fold.json"
+    assert script.attributes["data-pagefind"] == "/zh-hant/pagefind/pagefind.js"
+    form = built_demo.html("zh-hant/tags/").css_first("form[role=search]")
+    assert form.attributes["action"] == "/zh-hant/search/" and form.css_first("input[name=q]") is not None
+
+
+def test_search_can_be_turned_off(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s", "search = false\n", demo=True)
+    assert site.build().exit_code in (0, 1)
+    assert not any("pagefind" in f or f.endswith("fold.json") for f in site.files())
+    assert site.html("zh-hans/").css_first("form[role=search]") is None
+
+
+def test_a_broken_pagefind_fails_the_build_and_keeps_the_old_site(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s", demo=True)
+    assert site.build().exit_code in (0, 1)
+    before = site.files()
+    (site.root / "pyproject.toml").write_text('[tool.sitegen]\npagefind = "/nonexistent/pagefind"\n')
+    run = site.build_process()
+    assert run.exit_code == 2 and "Traceback" not in run.stderr + run.stdout
+    assert "pagefind" in (run.stderr + run.stdout)
+    assert site.files() == before
+
+
+def test_search_output_is_deterministic(tmp_path: Path) -> None:
+    a, b = make_site(tmp_path / "a", demo=True), make_site(tmp_path / "b", demo=True)
+    for site in (a, b):
+        for f in (site.root / "content").iterdir():  # same file dates: the demo has undated articles
+            import os
+            os.utime(f, (1_700_000_000, 1_700_000_000))
+        assert site.build().exit_code in (0, 1)
+    assert a.files() == b.files()
+    for rel in a.files():
+        if "/pagefind/" in rel or rel.endswith("fold.json"):
+            assert (a.out / rel).read_bytes() == (b.out / rel).read_bytes(), rel
