@@ -117,8 +117,8 @@ def test_front_matter_and_file_names_are_escaped(site: Site) -> None:
     page = site.html("zh-hans/a&b'c/")
     assert text_of(page, "h1") == '<script>alert(1)</script> & "引号"'
     assert page.css("b") == [] and page.css("i") == []
-    # The only script is the JSON-LD data, which holds the title as JSON text.
-    scripts = page.css("script")
+    # The only inline script is the JSON-LD data, which holds the title as JSON text (site.js is a file).
+    scripts = page.css("script:not([src])")
     assert [n.attributes.get("type") for n in scripts] == ["application/ld+json"]
     data = json.loads(scripts[0].text())
     assert data["headline"] == '<script>alert(1)</script> & "引号"'
