@@ -314,7 +314,9 @@ def load_article(
     if when is None and dated_name:
         # Jekyll's rule: a post named 2022-02-25-slug.md is from that day.
         when = parse_date(dated_name.group(1), settings)
-    if when is None:
+    if when is None and meta.get("date") is not None:
+        when = datetime.fromtimestamp(0, settings.tz)  # the error above stops the build; no fallback noise
+    elif when is None:
         when, where = fallback_date(path)
         diagnostics.warning(path, 1, f"no date: using the {where} ({when:%Y-%m-%d %H:%M}); "
                             f"add 'date: {when:%Y-%m-%d %H:%M:%S}' to the front-matter")
@@ -400,7 +402,7 @@ def load_article(
         updated=updated,
         slug=slug,
         lang=lang,
-        tags=_strings(_first(meta, "tags", "tag", "keywords")),
+        tags=_strings(_first(meta, "tags", "tag")),
         categories=paths,
         authors=_author_names(_first(meta, "author", "authors")),
         source_name=_source_name(meta, source_url),

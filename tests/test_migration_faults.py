@@ -215,3 +215,20 @@ def test_category_lists_setting_is_checked(tmp_path: Path) -> None:
     run = site.build_process()
     assert run.exit_code == 2
     assert "setting 'tool.sitegen.category_lists' must be \"nested\" or \"separate\"" in run.stderr
+
+
+def test_unresolved_and_ambiguous_template_tags_are_reported_like_links(site: Site) -> None:
+    site.write("a.md", "---\ntitle: 标签\ndate: 2022-01-01\n---\n见 {% post_link missing-post %}。\n\n"
+               "和 [文](" + "{{< ref \"gone.md\" >}}" + ")。\n")
+    run = site.build()
+    assert run.exit_code == 0
+    assert "content/a.md:5: unresolved link missing-post" in run.stderr
+    assert "content/a.md:7: unresolved link gone.md" in run.stderr
+    spans = site.html("zh-hans/a/").css(".body .unresolved-link")
+    assert [s.text() for s in spans] == ["missing-post", "文"]
+    site.write("x/same.md", GOOD)
+    site.write("y/same.md", GOOD.replace("title:", "slug: other\ntitle:"))
+    site.write("b.md", "---\ntitle: 歧义\ndate: 2022-01-01\n---\n{% post_link same %}\n")
+    run = site.build()
+    assert run.exit_code == 2
+    assert "content/b.md:5: ambiguous link same: it could be x/same.md, y/same.md" in run.stderr
