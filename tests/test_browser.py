@@ -98,7 +98,8 @@ def search(page, served: Served, edition: str, query: str) -> list[dict[str, str
                            "!document.getElementById('search-status').textContent.includes('…')")
     return page.eval_on_selector_all("#search-results li", """items => items.map(li => ({
         href: li.querySelector('a').getAttribute('href'), title: li.querySelector('h2').textContent,
-        date: (li.querySelector('.meta') || {}).textContent || '', excerpt: li.querySelector('.excerpt').innerHTML}))""")
+        date: (li.querySelector('.meta') || {}).textContent || '',
+        excerpt: li.querySelector('.excerpt').innerHTML}))""")
 
 
 @pytest.mark.parametrize("edition", ["zh-hant", "zh-hans"])
