@@ -60,13 +60,15 @@ class Term:
     oneway: str = ""  # "zh-Hans>zh-Hant": only in that direction
     # Where the term comes from ("news.toml: people"), for the review report; not part of its identity.
     origin: str = field(default="", compare=False)
+    # A suppressed OpenCC phrase: its only form (in ``oneway``'s source) gets character conversion.
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
 class Glossary:
+    # In order: a later term (or suppression) wins over an earlier one with the same source form,
+    # so a site's glossary, layered on the shipped one, can override or suppress anything in it.
     terms: tuple[Term, ...] = ()
-    # "zh-Hans>zh-Hant" -> phrases (in the source script) that get character conversion only.
-    suppress: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Edition lang -> house-style character replacements applied last when converting into it
     # (臺 -> 台: Taiwan newsrooms write 台 where OpenCC gives the Ministry of Education's 臺).
     characters: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -82,22 +84,25 @@ class Glossary:
                 out[term.forms[source]] = term.forms[target]
         return out
 
-    def suppressed(self, source: str, target: str) -> tuple[str, ...]:
-        return self.suppress.get(f"{source}>{target}", ())
+    @property
+    def suppress(self) -> dict[str, tuple[str, ...]]:
+        """"zh-Hans>zh-Hant" -> phrases (in the source script) that get character conversion only."""
+        out: dict[str, tuple[str, ...]] = {}
+        for term in self.terms:
+            if term.suppressed:
+                out[term.oneway] = (*out.get(term.oneway, ()), *term.forms.values())
+        return out
 
     def layered(self, other: Glossary) -> Glossary:
         """This glossary with ``other`` on top: its entries win."""
-        suppress = dict(self.suppress)
-        for direction, phrases in other.suppress.items():
-            suppress[direction] = (*suppress.get(direction, ()), *phrases)
         characters = {lang: dict(table) for lang, table in self.characters.items()}
         for lang, table in other.characters.items():
             characters.setdefault(lang, {}).update(table)
-        return Glossary((*self.terms, *other.terms), suppress, characters)
+        return Glossary((*self.terms, *other.terms), characters)
 
     @property
     def fingerprint(self) -> str:
-        return json.dumps([[t.forms, t.oneway] for t in self.terms] + [self.suppress, self.characters],
+        return json.dumps([[t.forms, t.oneway, t.suppressed] for t in self.terms] + [self.characters],
                           ensure_ascii=False, sort_keys=True)
 
 
@@ -133,13 +138,16 @@ def load_glossary(path: Path) -> Glossary:
             if oneway and (not isinstance(oneway, str) or oneway.count(">") != 1):
                 raise GlossaryError(f"{where}: group {name!r}: oneway must look like \"zh-Hans>zh-Hant\"")
             terms.append(Term(forms, oneway, f"{path.name}: {name}"))
-    suppress: dict[str, tuple[str, ...]] = {}
+    # Suppressions first: in the same file, a group entry with the same source form wins.
+    suppressed: list[Term] = []
     for item in data.get("suppress", []):
         direction = item.get("direction", "")
         if not isinstance(direction, str) or direction.count(">") != 1:
             raise GlossaryError(f"{path}:{_line(text, str(item.get('name', '')))}: suppress "
                                 f"{item.get('name')!r} needs direction \"zh-Hans>zh-Hant\"")
-        suppress[direction] = (*suppress.get(direction, ()), *(str(p) for p in item.get("phrases", [])))
+        source = direction.split(">")[0]
+        suppressed.extend(Term({source: str(p)}, direction, f"{path.name}: {item.get('name', '?')}", True)
+                          for p in item.get("phrases", []) if p)
     characters: dict[str, dict[str, str]] = {}
     for item in data.get("characters", []):
         lang, table = item.get("edition", ""), item.get("map", {})
@@ -148,7 +156,7 @@ def load_glossary(path: Path) -> Glossary:
             raise GlossaryError(f"{path}:{_line(text, str(item.get('name', '')))}: characters "
                                 f"{item.get('name')!r} needs an edition and a map of single characters")
         characters.setdefault(lang, {}).update(table)
-    return Glossary(tuple(terms), suppress, characters)
+    return Glossary((*suppressed, *terms), characters)
 
 
 def glossary_from_front_matter(value: Any, source: str) -> Glossary:
@@ -289,14 +297,14 @@ class Direction:
     def rules(self) -> dict[str, tuple[str, str]]:
         """Every glossary phrase of this direction -> (its conversion, where the rule comes from)."""
         rules: dict[str, tuple[str, str]] = {}
-        suppressed = self._glossary.suppressed(self.source, self.target)
-        if suppressed:
-            plain = self.plain_chain
-            rules.update({p: (plain(p), "suppressed") for p in suppressed})
         direction = f"{self.source}>{self.target}"
         # Later terms win over earlier ones: shipped, then the site's, then the article's own.
         for term in self._glossary.terms:
             if (term.oneway and term.oneway != direction) or not term.forms.get(self.source):
+                continue
+            if term.suppressed:
+                phrase = term.forms[self.source]
+                rules[phrase] = (self.plain_chain(phrase), f"{term.origin} (suppressed)")
                 continue
             target = term.forms.get(self.target, term.forms.get("*"))
             if target is not None:

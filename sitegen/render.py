@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -142,9 +142,19 @@ class Site:
     converter: Converter
     paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
     images: LocalImages | None = None  # sizes of the site's own images, read once per build
+    # Articles with a front-matter glossary get a converter of their own, made once for all editions.
+    _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
     def edition_path(self, edition: Edition, path: str) -> str:
         return f"{edition.prefix}/{path}"
+
+    def converter_for(self, article: Article) -> Converter:
+        """The converter for everything of one article: its title, summary and body."""
+        if article.glossary is None:
+            return self.converter
+        if article.key not in self._own_converters:
+            self._own_converters[article.key] = self.converter.with_glossary(article.glossary)
+        return self._own_converters[article.key]
 
 
 def make_environment(settings: Settings) -> jinja2.Environment:
@@ -218,10 +228,10 @@ class EditionRenderer:
         sources = terms["sources"]
         return ArticleView(
             key=article.key,
-            title=self.convert(article.title, article.lang),
+            title=self.site.converter_for(article).text(article.title, article.lang, self.lang),
             href=self.href(path),
             url=self.site.urls.absolute(self.site.edition_path(self.edition, path)),
-            summary=self.convert(article.summary, article.lang),
+            summary=self.site.converter_for(article).text(article.summary, article.lang, self.lang),
             date=article.date,
             date_text=chinese_date(article.date),
             updated=article.updated,
@@ -243,10 +253,8 @@ class EditionRenderer:
             if article.lang == self.lang:
                 texts = {}
             else:
-                converter = self.site.converter
-                if article.glossary is not None:
-                    converter = converter.with_glossary(article.glossary)
-                texts = convert_tokens(article.tokens, converter.direction(article.lang, self.lang))
+                direction = self.site.converter_for(article).direction(article.lang, self.lang)
+                texts = convert_tokens(article.tokens, direction)
             self._texts[article.key] = texts
         return texts
 

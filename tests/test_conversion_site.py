@@ -154,10 +154,29 @@ def test_a_missing_or_broken_site_glossary_is_an_error_with_file_and_line(tmp_pa
 
 
 def test_a_front_matter_glossary_applies_to_its_article_only(tmp_path: Path) -> None:
-    own = "---\ntitle: 芯片\ndate: 2026-02-04\nglossary:\n  芯片: 芯片\n  英伟达: 英偉達\n---\n\n英伟达的芯片。\n"
+    own = ("---\ntitle: 英伟达的芯片\ndate: 2026-02-04\nsummary: 芯片来自英伟达。\nglossary:\n  芯片: 芯片\n"
+           "  英伟达: 英偉達\n---\n\n英伟达的芯片。\n")
     site = built(tmp_path / "s", files={"a.md": ARTICLE, "b.md": own})
-    assert "英偉達的芯片。" in text_of(site.html("zh-hant/b/"), ".body")
+    page = site.html("zh-hant/b/")
+    assert "英偉達的芯片。" in text_of(page, ".body")
+    assert text_of(page, "article h1") == "英偉達的芯片"
+    assert "芯片來自英偉達。" in page.css_first('meta[name="description"]').attributes["content"]
     assert "輝達的晶片供不應求。" in text_of(site.html("zh-hant/a/"), ".body")
+    assert text_of(site.html("zh-hant/a/"), "article h1") == "輝達的晶片"
+
+
+def test_a_front_matter_glossary_with_forms_per_edition(tmp_path: Path) -> None:
+    own = ("---\ntitle: 芯片\ndate: 2026-02-04\nglossary:\n  - {zh-Hans: 芯片, zh-Hant: 半導體晶片}\n---\n\n"
+           "新的芯片。\n")
+    site = built(tmp_path / "s", 'description = "新闻"\n', {"b.md": own})
+    assert "新的半導體晶片。" in text_of(site.html("zh-hant/b/"), ".body")
+
+
+def test_a_site_glossary_can_suppress_a_shipped_mapping(tmp_path: Path) -> None:
+    glossary = '[[suppress]]\nname = "ours"\ndirection = "zh-Hans>zh-Hant"\nphrases = ["视频"]\n'
+    text = "---\ntitle: 视频\ndate: 2026-02-03\n---\n\n一段视频。\n"
+    site = built(tmp_path / "s", files={"a.md": text, "glossary.toml": glossary})
+    assert "一段視頻。" in text_of(site.html("zh-hant/a/"), ".body")
 
 
 # -- phrases across inline markup ------------------------------------------------------------------------
