@@ -114,7 +114,7 @@ def test_markup_never_leaks_into_any_page(tmp_path: Path) -> None:
             assert "-{" not in text and "}-" not in text, rel
     index = site.html("zh-hant/")
     assert [a.text() for a in index.css("main h2 a")] == ["川普會見张三丰"]
-    assert text_of(index, "main .summary") == "據《人民日报》報導，雙方簽署協議。"
+    assert "據《人民日报》報導，雙方簽署協議。" in text_of(index, "main")
     assert [a.text() for a in site.html("zh-hant/tags/").css("main a")].count("字节跳动") == 1
 
 
