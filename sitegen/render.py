@@ -406,7 +406,8 @@ def render_root(site: Site, env: jinja2.Environment) -> Iterator[PageOut]:
         {"edition": e, "href": urls.href(f"{e.prefix}/"), "url": urls.absolute(f"{e.prefix}/"),
          "title": site.converter.text(site.settings.title, UI_SOURCE, e.lang),
          "not_found": site.converter.text("页面不存在", UI_SOURCE, e.lang),
-         "back": site.converter.text("返回首页", UI_SOURCE, e.lang)}
+         "back": site.converter.text("返回首页", UI_SOURCE, e.lang),
+         "same_address": site.converter.text(f"在{e.name}版中打开这个地址", UI_SOURCE, e.lang)}
         for e in site.settings.editions
     ]
     context = {"editions": editions, "default": editions[0], "root": urls.href(""),

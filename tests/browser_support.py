@@ -22,7 +22,12 @@ ARTIFACTS = Path(os.environ.get("SITEGEN_ARTIFACTS", REPO / ".artifacts"))
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """A static host: a missing page gets its edition's 404.html (or the site's), with status 404."""
+    """A static host: a missing page gets its edition's 404.html (or the site's), with status 404.
+
+    With ``edition_404`` false it behaves like GitHub Pages: the site's one 404.html for everything.
+    """
+
+    edition_404 = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -33,7 +38,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return
         root = Path(self.directory)
         parts = [p for p in self.path.split("?")[0].split("/") if p]
-        for depth in (2, 1):  # /base/edition/404.html, then /base/404.html
+        for depth in (2, 1) if self.edition_404 else (1,):  # /base/edition/404.html, then /base/404.html
             candidate = root.joinpath(*parts[:depth], "404.html")
             if len(parts) >= depth and candidate.is_file():
                 body = candidate.read_bytes()
@@ -56,9 +61,10 @@ class Served:
 
 
 @contextmanager
-def serve(directory: Path, base: str) -> Iterator[Served]:
+def serve(directory: Path, base: str, edition_404: bool = True) -> Iterator[Served]:
     """Serve ``directory`` (which holds the site in a folder named like the base path) on 127.0.0.1."""
-    handler = functools.partial(_Handler, directory=str(directory))
+    handler_class = type("Handler", (_Handler,), {"edition_404": edition_404})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

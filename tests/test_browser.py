@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser_support import ARTIFACTS, DEMO_SETTINGS, Served, launch, serve
@@ -24,12 +25,17 @@ PAGES = {  # every page type of an edition
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def www(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("served")
     site = make_site(root / "src", DEMO_SETTINGS + 'base_url = "http://127.0.0.1/news/"\n', demo=True)
     run = site.build("--out", str(root / "www" / "news"))
     assert run.exit_code in (0, 1), run.stderr
-    with serve(root / "www", "/news/") as served:
+    return root / "www"
+
+
+@pytest.fixture(scope="module")
+def served(www: Path) -> Iterator[Served]:
+    with serve(www, "/news/") as served:
         yield served
 
 
@@ -87,6 +93,23 @@ def test_the_switch_keeps_the_address_of_a_missing_page(served: Served, browser)
     page.wait_for_url(served.url("zh-hans/2019/old-story/"))
     assert page.locator("main h1").inner_text() == "页面不存在"
     page.context.close()
+
+
+def test_the_site_404_offers_the_same_address_in_each_edition(www: Path, browser) -> None:
+    """On a host with one 404 page for the whole site (GitHub Pages), it still keeps the address."""
+    with serve(www, "/news/", edition_404=False) as single:
+        page = new_page(browser)
+        response = page.goto(single.url("zh-hant/2019/old-story/"))
+        assert response.status == 404 and page.locator("body.kind-404 [data-root]").count() == 1
+        links = page.locator(".same-address a")
+        assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+            "/news/zh-hans/2019/old-story/", "/news/zh-hant/2019/old-story/"]
+        assert links.nth(0).is_visible() and links.nth(0).inner_text() == "在简体中文版中打开这个地址"
+        links.nth(0).click()
+        page.wait_for_url(single.url("zh-hans/2019/old-story/"))
+        page.goto(single.url("elsewhere/"))  # outside every edition: only the way home is offered
+        assert not page.locator(".same-address a").first.is_visible()
+        page.context.close()
 
 
 def search(page, served: Served, edition: str, query: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]

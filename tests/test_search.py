@@ -80,3 +80,18 @@ def test_search_output_is_deterministic(tmp_path: Path) -> None:
     for rel in a.files():
         if "/pagefind/" in rel or rel.endswith("fold.json"):
             assert (a.out / rel).read_bytes() == (b.out / rel).read_bytes(), rel
+
+
+def test_a_third_edition_gets_its_own_index_fold_map_and_switch_links(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s", 'editions = ["zh-Hans", "zh-Hant", "zh-Hant-HK"]\n', {
+        "a.md": "---\ntitle: 软件公司融资\ndate: 2026-01-01\ntags: [软件]\n---\n\n这家软件公司完成融资。\n",
+    })
+    assert site.build().exit_code in (0, 1)
+    hk = fold(site, "zh-hant-hk")
+    # Hong Kong writes 軟件 where Taiwan writes 軟體: both spellings fold to the HK form.
+    assert fold_query(hk, "软件") == "軟件" and fold_query(hk, "軟體") == "軟件"
+    assert fold_query(fold(site, "zh-hant"), "軟件") == "軟體"
+    assert "zh-hant-hk/pagefind/pagefind.js" in site.files()
+    switch = site.html("zh-hant-hk/tags/").css(".edition-switch a[data-edition]")
+    assert [a.attributes["href"] for a in switch] == ["/zh-hans/tags/", "/zh-hant/tags/"]
+    assert site.html("zh-hant-hk/tags/").css_first(".edition-switch .current").text() == "港"
