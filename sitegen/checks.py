@@ -85,12 +85,17 @@ def problems(page: str, html: str, urls: Urls, written: set[str]) -> Iterator[tu
                              "which the build did not write")
 
 
-def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path) -> None:
-    """Check every HTML page under ``root`` (the staging folder); report them as under ``shown_as``."""
+def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path,
+                 every: set[str] | None = None) -> None:
+    """Check every HTML page under ``root`` (the staging folder); report them as under ``shown_as``.
+
+    ``every`` is the whole site when ``written`` is only part of it (a rebuild writes the pages that
+    changed): links from the written pages must land somewhere in it.
+    """
     for rel in sorted(written):
         if not rel.endswith(".html"):
             continue
         html = (root / rel).read_text(encoding="utf-8")
         page = rel.removesuffix("index.html")
-        for line, message in problems(page, html, urls, written):
+        for line, message in problems(page, html, urls, written if every is None else every):
             diagnostics.error(shown_as / rel, line, message)

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .convert import GlossaryError
 from .diagnostics import BuildFailed, Diagnostics
 from .pipeline import BuildResult, build, check
 from .review import Review
@@ -140,6 +141,49 @@ def check_command(source: Path, fmt: str, strict: bool) -> None:
     click.echo(_format_review(review, fmt), nl=False)
     if strict and diagnostics.warnings:
         sys.exit(EXIT_WARNINGS)
+
+
+@main.command("serve")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
+def serve_command(source: Path, port: int, host: str, open_browser: bool) -> None:
+    """Preview the site: build, serve, rebuild on every change, and reload open pages."""
+    from .serve import serve
+
+    console = _console()
+    status = serve(source, host, port, open_browser,
+                   echo=lambda line: print(line, flush=True),
+                   error=lambda line: console.print(line, style="red", markup=False))
+    sys.exit(status)
+
+
+@main.command("new")
+@click.argument("title")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@click.option("--slug", default=None, help="URL slug [default: the title's Latin words and a short hash].")
+@click.option("--lang", default=None, help="Edition the article is written in, e.g. zh-Hans or zh-Hant "
+              "[default: detected from the title].")
+def new_command(title: str, source: Path, slug: str | None, lang: str | None) -> None:
+    """Write a new article, content/<date>-<slug>.md, with its front-matter filled in."""
+    from .new_article import NewArticleError, create_article
+    from .pipeline import make_converter
+
+    settings = load_settings(source, {})
+    try:
+        path = create_article(settings, make_converter(settings), title, slug, lang)
+    except (NewArticleError, GlossaryError) as exc:
+        _console().print(str(exc), style="red", markup=False)
+        sys.exit(EXIT_ERRORS)
+    try:
+        shown = path.relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    click.echo(shown)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import subprocess
@@ -16,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .convert import Glossary, GlossaryError, glossary_from_front_matter
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics
 from .frontmatter_formats import SourceError, decode, split
 from .markdown import DEEPEST, make_parser, plain_text
 from .settings import Settings
@@ -424,8 +425,20 @@ def plain_text_of(tokens: list[Token]) -> str:
     return "\n".join(plain_text(t.children or []) for t in tokens if t.type == "inline")
 
 
-def load_articles(settings: Settings, diagnostics: Diagnostics,
-                  detect_script: Callable[[str], str]) -> list[Article]:
+@dataclass
+class LoadedSource:
+    """One content file as an earlier build read it: reused while the file's bytes stay the same."""
+
+    stamp: tuple[int, int]  # (mtime_ns, size): a cheap test before hashing the bytes
+    digest: str
+    article: Article | None
+    diagnostics: list[Diagnostic]
+
+
+def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: Callable[[str], str],
+                  cache: dict[Path, LoadedSource] | None = None) -> list[Article]:
+    """Every article of the site; with ``cache`` (kept by the caller between builds), files whose
+    content did not change are not parsed again, and files that went away leave the cache."""
     parsers = make_parsers(html=settings.unsafe_html)
     sources = find_sources(settings.content_path)
     dates: dict[Path, datetime] | None = None
@@ -442,7 +455,39 @@ def load_articles(settings: Settings, diagnostics: Diagnostics,
 
     articles = []
     for path in sources:
-        article = load_article(path, settings, parsers, diagnostics, detect_script, fallback_date)
+        if cache is None:
+            article = load_article(path, settings, parsers, diagnostics, detect_script, fallback_date)
+        else:
+            article = _load_cached(path, cache, diagnostics,
+                                   lambda p, d: load_article(p, settings, parsers, d, detect_script,
+                                                             fallback_date))
         if article is not None:
             articles.append(article)
+    if cache is not None:
+        for gone in set(cache) - set(sources):
+            del cache[gone]
     return articles
+
+
+def _load_cached(path: Path, cache: dict[Path, LoadedSource], diagnostics: Diagnostics,
+                 load: Callable[[Path, Diagnostics], Article | None]) -> Article | None:
+    try:
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        known = cache.get(path)
+        if known is not None and known.stamp == stamp:
+            diagnostics.items.extend(known.diagnostics)
+            return known.article
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        cache.pop(path, None)
+        return load(path, diagnostics)  # reports the file it cannot read
+    if known is not None and known.digest == digest:
+        known.stamp = stamp
+        diagnostics.items.extend(known.diagnostics)
+        return known.article
+    own = Diagnostics(diagnostics.root)
+    article = load(path, own)
+    diagnostics.items.extend(own.items)
+    cache[path] = LoadedSource(stamp, digest, article, own.items)
+    return article

@@ -6,6 +6,7 @@ so every URL in a feed is absolute, links between articles included.
 
 from __future__ import annotations
 
+import functools
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from .content import Article
 from .seo import iso_datetime
 
 if TYPE_CHECKING:
-    from .render import ArticleView, EditionRenderer, PageOut
+    from .render import ArticleView, EditionRenderer, PageJob, PageOut
 
 # Which term pages have feeds of their own besides the edition's.
 FEED_KINDS = ("tags", "sources")
@@ -74,9 +75,22 @@ def edition_feeds(renderer: EditionRenderer) -> Iterator[Feed]:
 def render_feeds(renderer: EditionRenderer) -> Iterator[PageOut]:
     from .render import PageOut  # render imports this module for feed links
 
+    for job in feed_jobs(renderer):
+        html = job.render()
+        yield PageOut(job.path, html if isinstance(html, str) else html.decode())
+
+
+def feed_jobs(renderer: EditionRenderer) -> Iterator[PageJob]:
+    """The feeds unrendered, with what they show (see PageJob): a rebuild renders the changed ones."""
+    from .render import PageJob
+
+    links = renderer.site.links
     for feed in edition_feeds(renderer):
-        yield PageOut(feed.folder + ATOM_FILE, atom(renderer, feed))
-        yield PageOut(feed.folder + JSON_FILE, json_feed(renderer, feed))
+        keys = tuple(a.key for a in feed.articles)
+        shown = frozenset(keys).union(*(links.get(k, ()) for k in keys))
+        shape = (feed.title, feed.page, keys)
+        yield PageJob(feed.folder + ATOM_FILE, ("atom", shape), shown, functools.partial(atom, renderer, feed))
+        yield PageJob(feed.folder + JSON_FILE, ("json", shape), shown, functools.partial(json_feed, renderer, feed))
 
 
 def _updated(view: ArticleView) -> datetime:

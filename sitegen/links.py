@@ -248,3 +248,21 @@ def _resolve_inline(index: LinkIndex, article: Article, children: list[Token], l
             token.meta = {k: v for k, v in token.meta.items() if k != "unresolved"}
             if "unresolved" in opening.meta:
                 token.meta = {**token.meta, "unresolved": opening.meta["unresolved"]}
+
+
+def link_targets(article: Article) -> tuple[str, ...]:
+    """What the article's links resolved to: keys, and "?target" for unresolved ones.
+
+    A page showing the body depends on these: when a target changes its URL, or an unresolved
+    target appears, the page is rendered again (see pipeline.BuildState).
+    """
+    targets: list[str] = []
+    for block in article.tokens:
+        for token in block.children or ():
+            if token.type != "link_open" or not token.meta:
+                continue
+            if "article" in token.meta:
+                targets.append(token.meta["article"])
+            elif "unresolved" in token.meta:
+                targets.append("?" + token.meta["unresolved"])
+    return tuple(targets)

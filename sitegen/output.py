@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path, PurePosixPath
 
 
@@ -47,14 +48,15 @@ def recover(final: Path) -> None:
             leftover.rename(final)
         else:
             shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in parent.glob(f".{final.name}.staging-*"):
+    for leftover in [*parent.glob(f".{final.name}.staging-*"), *parent.glob(f".{final.name}.patch-*")]:
         if not _alive(leftover.name.rsplit("-", 1)[-1]):
             shutil.rmtree(leftover, ignore_errors=True)
 
 
 class Output:
-    def __init__(self, final: Path) -> None:
+    def __init__(self, final: Path, lock: threading.Lock | None = None) -> None:
         self.final = final.resolve()
+        self.lock = lock or threading.Lock()  # held while the new site replaces the old
         self.root = self.final.parent / f".{self.final.name}.staging-{os.getpid()}"
         self.written: set[str] = set()
 
@@ -97,8 +99,44 @@ class Output:
     def commit(self) -> None:
         """Swap the finished site in place of the old one."""
         old = self.final.parent / f".{self.final.name}.old-{os.getpid()}"
-        if self.final.exists():
-            self.final.rename(old)
-        self.root.rename(self.final)
+        with self.lock:
+            if self.final.exists():
+                self.final.rename(old)
+            self.root.rename(self.final)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
+
+
+class Patch(Output):
+    """Changes to an output that stays in place: a rebuild's new and changed files are staged beside
+    it, then moved in, and removed pages deleted, all while holding ``lock``.
+
+    A server reading the output under the same lock therefore sees the whole previous site or the
+    whole new one, and a rebuild that fails before commit() leaves the output exactly as it was, the
+    guarantee Output gives, without copying the pages that did not change.
+    """
+
+    def __init__(self, final: Path, lock: threading.Lock) -> None:
+        super().__init__(final, lock)
+        self.root = self.final.parent / f".{self.final.name}.patch-{os.getpid()}"
+        self.removed: set[str] = set()
+
+    def remove(self, site_path: str) -> None:
+        self.target(site_path)  # the same check as for writing
+        self.removed.add(site_path)
+
+    def commit(self) -> None:
+        with self.lock:
+            for site_path in sorted(self.written):
+                dest = self.final.joinpath(*PurePosixPath(site_path).parts)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.target(site_path), dest)
+            for site_path in sorted(self.removed - self.written):
+                dest = self.final.joinpath(*PurePosixPath(site_path).parts)
+                dest.unlink(missing_ok=True)
+                # A deleted article's folder goes too, so that its URL is a 404 and not a listing.
+                folder = dest.parent
+                while folder != self.final and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+        shutil.rmtree(self.root, ignore_errors=True)

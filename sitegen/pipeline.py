@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from . import __version__
 from .checks import check_output
-from .content import Article, load_articles
+from .content import Article, LoadedSource, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
-from .feeds import render_feeds
+from .feeds import feed_jobs
 from .images import LocalImages
-from .links import old_site, resolve_links
-from .output import Output, UnsafePath, recover
+from .links import link_targets, old_site, resolve_links
+from .output import Output, Patch, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
-from .render import THEME, EditionRenderer, Site, make_environment, render_redirects, render_root
+from .render import (
+    THEME,
+    ArticleView,
+    EditionRenderer,
+    PageJob,
+    Site,
+    make_environment,
+    render_redirects,
+    render_root,
+    template_error_location,
+)
 from .review import Review, ReviewError, review_articles
 from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
@@ -26,6 +41,8 @@ from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
 from .taxonomy import KINDS, build_taxonomy
 from .urls import Urls, file_for, safe_path
 
+# The shape of the search index's files (see build): made by Pagefind over the whole output.
+SEARCH_INDEX = "search-index"
 # First path segments inside an edition that the site's own pages use.
 RESERVED = frozenset({*KINDS, "archive", "page", "404.html", "feeds", "static", "search"})
 
@@ -37,14 +54,46 @@ class BuildResult:
     diagnostics: Diagnostics
     seconds: float
     out_dir: Path
-    written: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)  # output files (re)written by this build
     review: Review | None = None  # only when asked for: it is not part of the build's hot path
+    removed: set[str] = field(default_factory=set)  # output files a rebuild deleted
+
+
+@dataclass
+class BuildState:
+    """What a build keeps for the next one, so that a rebuild redoes only what a change affects.
+
+    Pass the same state to successive build() calls (``sitegen serve`` does): files whose bytes did
+    not change are not parsed again, and only outputs whose shape (PageJob.shape) changed or that show
+    an article whose view or body changed are rendered again; every page is when the settings, a
+    template or the glossary change. Outputs that no longer exist are deleted. A failed build leaves
+    the state describing the last good output, so the next build repairs from there.
+    """
+
+    sources: dict[Path, LoadedSource] = field(default_factory=dict)  # parsed files, by path + content
+    settings_key: str = ""  # settings, glossary and sitegen version the cached parses were made with
+    templates_key: str = ""
+    converter: Converter | None = None  # kept: its conversion caches make unchanged texts free
+    env: jinja2.Environment | None = None
+    out_dir: Path | None = None
+    articles: dict[str, Article] = field(default_factory=dict)  # what the output shows, by key
+    views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
+    pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
+    # Held while a build moves its files into the output: a server reading under it never sees
+    # half of a rebuild.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def glossary_file(settings: Settings) -> Path:
+    if settings.glossary:
+        return settings.site_dir / settings.glossary
+    return settings.content_path / "glossary.toml"
 
 
 def make_converter(settings: Settings) -> Converter:
     """The site's converter: OpenCC, the shipped news glossary, then the site's own glossary."""
     glossary = load_glossary(SHIPPED_GLOSSARY) if SHIPPED_GLOSSARY.is_file() else Glossary()
-    site_file = settings.site_dir / settings.glossary if settings.glossary else settings.content_path / "glossary.toml"
+    site_file = glossary_file(settings)
     if settings.glossary and not site_file.is_file():
         raise GlossaryError(f"{site_file}:1: glossary file not found (setting 'tool.sitegen.glossary')")
     if site_file.is_file():
@@ -89,18 +138,34 @@ class Loaded:
     assets: dict[str, dict[str, Path]]
 
 
-def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = False) -> Loaded:
-    """The load and resolve stages; raise BuildFailed when the input has errors (see build)."""
-    try:
-        converter = make_converter(settings)
-    except GlossaryError as exc:
-        where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
-        path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1", str(exc))
-        diagnostics.error(path, int(line), message)
-        raise BuildFailed(diagnostics) from None
+def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = False,
+              state: BuildState | None = None) -> Loaded:
+    """The load and resolve stages; raise BuildFailed when the input has errors (see build).
 
-    # Load: every article parsed once.
-    articles = load_articles(settings, diagnostics, converter.detect_script)
+    With ``state``, the converter and the files parsed by earlier builds are reused while the
+    settings and the glossary stay the same.
+    """
+    key = settings_key(settings) if state is not None else ""
+    converter = state.converter if state is not None and state.settings_key == key else None
+    if converter is None:
+        if state is not None:
+            # Settings decide how files parse and convert: nothing parsed earlier can be reused.
+            state.sources.clear()
+            state.converter, state.settings_key, state.templates_key = None, "", ""
+        try:
+            converter = make_converter(settings)
+        except GlossaryError as exc:
+            where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
+            path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1",
+                                                                 str(exc))
+            diagnostics.error(path, int(line), message)
+            raise BuildFailed(diagnostics) from None
+        if state is not None:
+            state.converter, state.settings_key = converter, key
+
+    # Load: every article parsed once (and by a rebuild, only the files that changed).
+    articles = load_articles(settings, diagnostics, converter.detect_script,
+                             state.sources if state is not None else None)
     articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
     # Resolve: URLs and links between articles.
     resolved, assets = resolve(articles, settings, diagnostics)
@@ -129,20 +194,49 @@ def check(settings: Settings, diagnostics: Diagnostics) -> Review:
     return review(settings, load_site(settings, diagnostics), diagnostics)
 
 
+def _digest(parts: Iterator[bytes]) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(len(part).to_bytes(8, "big"))
+        sha.update(part)
+    return sha.hexdigest()
+
+
+def settings_key(settings: Settings) -> str:
+    """Everything a parse or a conversion depends on besides the article itself."""
+    glossaries = [p for p in (SHIPPED_GLOSSARY, glossary_file(settings)) if p.is_file()]
+    return _digest(iter([__version__.encode(), repr(settings).encode(), *(p.read_bytes() for p in glossaries)]))
+
+
+def templates_key(settings: Settings) -> str:
+    files = (p for folder in (THEME / "templates", settings.templates_path) if folder.is_dir()
+             for p in sorted(folder.rglob("*")) if p.is_file())
+    return _digest(p.as_posix().encode() + b"\0" + p.read_bytes() for p in files)
+
+
+def fixed(path: str, data: str | bytes) -> PageJob:
+    """An output made before the build decides what to write: its bytes are its shape."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return PageJob(path, hashlib.sha256(raw).hexdigest(), frozenset(), lambda: raw)
+
+
 def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
           progress: Callable[[str], None] | None = None, keep_going: bool = False,
-          with_review: bool = False) -> BuildResult:
+          with_review: bool = False, state: BuildState | None = None) -> BuildResult:
     """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
 
     With ``keep_going`` the articles without errors are built and written anyway; the errors
     stay in the diagnostics for the caller to report (and exit non-zero on). ``with_review``
-    adds the conversion review report to the result.
+    adds the conversion review report to the result. With ``state`` (see BuildState), only what
+    changed since the state's last build is parsed, rendered and written.
     """
     started = time.perf_counter()
     diagnostics = diagnostics or Diagnostics()
     # A build killed between its two renames left the previous output aside: put it back first.
     recover(out_dir)
-    loaded = load_site(settings, diagnostics, keep_going)
+    incremental = state is not None
+    state = state if state is not None else BuildState()
+    loaded = load_site(settings, diagnostics, keep_going, state if incremental else None)
     converter, articles, resolved, assets = loaded.converter, loaded.articles, loaded.resolved, loaded.assets
     # Before anything is written, so that a failing report leaves the previous output alone.
     report = review(settings, loaded, diagnostics) if with_review else None
@@ -154,68 +248,112 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
     )
+    links = {a.key: targets for a in articles if (targets := link_targets(a))}
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
-    site = Site(settings, urls, articles, taxonomy, converter, paths, images)
-    env = make_environment(settings)
-    env.globals["sitegen_version"] = __version__
+    site = Site(settings, urls, articles, taxonomy, converter, paths, images, links=links)
+    templates = templates_key(settings) if incremental else ""
+    if state.env is None or templates != state.templates_key:
+        state.env = make_environment(settings)
+        state.env.globals["sitegen_version"] = __version__
+        state.pages.clear()  # new templates or settings: every page is rendered again
+    env = state.env
+
+    # What changed since the last build: articles parsed again, and articles whose view (title,
+    # summary, terms, URL...) in some edition differs. Pages showing them are rendered again.
+    renderers = [EditionRenderer(site, edition, env) for edition in settings.editions]
+    views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
+    changed = {a.key for a in articles if state.articles.get(a.key) is not a}
+    changed |= {key for (lang, key), view in views.items() if state.views.get((lang, key)) != view}
+    # Without a previous output to patch, everything is written into a fresh staging folder.
+    patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
+    previous = state.pages if patching else {}
 
     # Render per edition, write, check, and swap the new site in only when all of it succeeded.
     pages: dict[str, int] = {}
     listed: list[Listed] = []
+    shapes: dict[str, Hashable] = {}
     try:
-        with Output(out_dir) as out:
-            for edition in settings.editions:
+        with (Patch(out_dir, state.lock) if patching else Output(out_dir, state.lock)) as out:
+
+            def emit(job: PageJob) -> None:
+                if job.path in shapes:
+                    raise UnsafePath(f"two pages would be written to {job.path!r}")
+                shapes[job.path] = job.shape
+                if job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
+                    out.write(job.path, job.render())
+
+            for renderer in renderers:
+                edition = renderer.edition
                 if progress:
                     progress(f"rendering {edition.lang}")
-                renderer = EditionRenderer(site, edition, env)
                 count = 0
-                for page in renderer.pages():
-                    out.write(file_for(site.edition_path(edition, page.path)), page.html)
-                    listed.append(Listed(edition.lang, page.path, page.lastmod))
+                for job in renderer.jobs():
+                    emit(dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))))
+                    listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
                 for key, files in assets.items():
                     for name, path in sorted(files.items()):
-                        out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
+                        emit(fixed(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes()))
                 pages[edition.lang] = count
                 # Feeds: Atom and JSON Feed for the edition and each tag and source.
-                for feed in render_feeds(renderer):
-                    out.write(site.edition_path(edition, feed.path), feed.html)
+                for job in feed_jobs(renderer):
+                    emit(dataclasses.replace(job, path=site.edition_path(edition, job.path)))
             for page in render_redirects(site, env, resolved.redirects):
-                out.write(file_for(page.path), page.html)
+                emit(fixed(file_for(page.path), page.html))
             for page in render_root(site, env):
-                out.write(page.path, page.html)
-            write_static(out, settings)
+                emit(fixed(page.path, page.html))
+            for rel, data in static_outputs(settings):
+                emit(fixed(rel, data))
             if settings.search:
-                # Search: runs over the finished pages in staging, so a failure keeps the old site.
-                if progress:
-                    progress("indexing for search")
                 for lang, fold in fold_maps(converter, settings.editions).items():
                     prefix = next(e.prefix for e in settings.editions if e.lang == lang)
-                    out.write(f"{prefix}/{FOLD_FILE}", fold_json(fold))
-                out.record(index_site(out.root, settings))
+                    emit(fixed(f"{prefix}/{FOLD_FILE}", fold_json(fold)))
+                if not patching:
+                    # Search: runs over the finished pages in staging, so a failure keeps the old site.
+                    if progress:
+                        progress("indexing for search")
+                    indexed = index_site(out.root, settings)
+                    out.record(indexed)
+                    shapes.update(dict.fromkeys(indexed, SEARCH_INDEX))
+                else:
+                    # A rebuild keeps the index of the last full build: Pagefind indexes a whole
+                    # edition, seconds per thousand pages, too slow for a preview's every keystroke.
+                    shapes.update((p, s) for p, s in previous.items() if s == SEARCH_INDEX)
             # For search engines: every page of every edition with its twins.
-            out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls))
-            out.write("robots.txt", robots_txt(site.urls))
+            emit(PageJob(SITEMAP_FILE, tuple(listed), frozenset(), lambda: sitemap(listed, settings, site.urls)))
+            emit(fixed("robots.txt", robots_txt(site.urls)))
             # The output checks itself: every link must stay under the base path and land.
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
-            check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir)
+            check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir, every=set(shapes))
             if len(diagnostics.errors) > before:
                 raise BuildFailed(diagnostics)
+            if isinstance(out, Patch):
+                for gone in set(previous) - set(shapes):
+                    out.remove(gone)
             out.commit()
             written = set(out.written)
+            removed = set(out.removed) if isinstance(out, Patch) else set()
     except (UnsafePath, SearchError) as exc:
         diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
         raise BuildFailed(diagnostics) from None
+    except jinja2.TemplateError as exc:
+        where, line = template_error_location(exc, [settings.templates_path, THEME / "templates"])
+        diagnostics.error(where, line, f"template error: {exc.message or exc}")
+        raise BuildFailed(diagnostics) from None
+    if incremental:
+        state.templates_key, state.out_dir, state.pages = templates, out_dir, shapes
+        state.articles = {a.key: a for a in articles}
+        state.views = views
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,
-                       report)
+                       report, removed)
 
 
-def write_static(out: Output, settings: Settings) -> None:
-    out.write(".nojekyll", b"")
+def static_outputs(settings: Settings) -> Iterator[tuple[str, bytes]]:
+    yield ".nojekyll", b""
     files = static_files(settings)
     for rel, path in files.items():
-        out.write(rel, path.read_bytes())
+        yield rel, path.read_bytes()
     if "static/favicon.ico" in files:
         # Browsers ask for /favicon.ico on their own; at the site's root it answers them.
-        out.write("favicon.ico", files["static/favicon.ico"].read_bytes())
+        yield "favicon.ico", files["static/favicon.ico"].read_bytes()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+import traceback
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,22 @@ class PageOut:
     lastmod: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PageJob:
+    """A page before it is rendered, with what it shows, so that a rebuild can tell whether it changed.
+
+    The page's HTML is a function of its ``shape`` (which articles in which order, its pagination,
+    the names it lists), of the views and bodies of the articles in ``deps``, and of the templates and
+    settings: a rebuild whose shape and deps did not change keeps the page it wrote last time.
+    """
+
+    path: str
+    shape: Hashable
+    deps: frozenset[str]  # keys of the articles whose views or bodies the page shows
+    render: Callable[[], str | bytes] = field(compare=False)
+    lastmod: datetime | None = None
+
+
 @dataclass
 class Site:
     """Everything every page of a build may show: made once, read by each edition."""
@@ -142,6 +160,8 @@ class Site:
     converter: Converter
     paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
     images: LocalImages | None = None  # sizes of the site's own images, read once per build
+    # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Articles with a front-matter glossary get a converter of their own, made once for all editions.
     _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
@@ -193,6 +213,7 @@ class EditionRenderer:
         self.body, self.markdown_options = markdown.renderer, markdown.options
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
+        self._term_links: dict[Term, Link] = {}
         self.views = {a.key: self._view(a) for a in site.articles}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
@@ -211,8 +232,11 @@ class EditionRenderer:
         return self.site.urls.absolute(self.site.edition_path(self.edition, path))
 
     def term_link(self, term: Term) -> Link:
-        path = f"{term.kind}/{term.slug}/"
-        return Link(term.names[self.lang], self.href(path), self.absolute(path))
+        link = self._term_links.get(term)
+        if link is None:
+            path = f"{term.kind}/{term.slug}/"
+            link = self._term_links[term] = Link(term.names[self.lang], self.href(path), self.absolute(path))
+        return link
 
     def _view(self, article: Article) -> ArticleView:
         terms = self.site.taxonomy.article_terms[article.key]
@@ -312,8 +336,13 @@ class EditionRenderer:
         html = self.env.get_template(template).render(self.context(path, title, kind, **extra))
         return PageOut(path, html)
 
+    def job(self, template: str, path: str, title: str, kind: str, shape: Hashable, deps: frozenset[str],
+            lastmod: datetime | None = None, **extra: Any) -> PageJob:
+        return PageJob(path, (template, title, kind, shape), deps,
+                       lambda: self.render(template, path, title, kind, **extra).html, lastmod)
+
     def listing(self, template: str, base: str, title: str, kind: str, items: list[ArticleView],
-                **extra: Any) -> Iterator[PageOut]:
+                shape: Hashable = (), **extra: Any) -> Iterator[PageJob]:
         pages = paginate(items, self.site.settings.page_size)
         for number, chunk in enumerate(pages, 1):
             pagination = {
@@ -322,9 +351,9 @@ class EditionRenderer:
                 "prev": self.href(page_path(base, number - 1)) if number > 1 else None,
                 "next": self.href(page_path(base, number + 1)) if number < len(pages) else None,
             }
-            page = self.render(template, page_path(base, number), title, kind, items=chunk,
-                               pagination=pagination, **extra)
-            yield replace(page, lastmod=newest(chunk))
+            keys = tuple(v.key for v in chunk)
+            yield self.job(template, page_path(base, number), title, kind, (shape, keys, number, len(pages)),
+                           frozenset(keys), newest(chunk), items=chunk, pagination=pagination, **extra)
 
     def json_ld(self, view: ArticleView) -> str:
         settings = self.site.settings
@@ -335,6 +364,12 @@ class EditionRenderer:
         ))
 
     def pages(self) -> Iterator[PageOut]:
+        for job in self.jobs():
+            html = job.render()
+            yield PageOut(job.path, html if isinstance(html, str) else html.decode(), job.lastmod)
+
+    def jobs(self) -> Iterator[PageJob]:
+        """Every page of the edition, unrendered: the build renders those it needs."""
         site = self.site
         views = [self.views[a.key] for a in site.articles]
         yield from self.listing("index.html", "", self.site_title, "home", views, subscribe=self.feeds)
@@ -343,41 +378,53 @@ class EditionRenderer:
             newer = views[i - 1] if i > 0 else None
             older = views[i + 1] if i + 1 < len(views) else None
             related = [self.views[a.key] for a in site.taxonomy.related.get(article.key, [])]
-            page = self.render("article.html", site.paths[article.key], view.title, "article", article=view,
-                               body=self.body_html(article), newer=newer, older=older, related=related,
-                               description=view.summary or self.site_description, json_ld=self.json_ld(view))
-            yield replace(page, lastmod=newest([view]))
+            links = site.links.get(article.key, ())
+            neighbours = tuple(v.key for v in (newer, older) if v is not None)
+            shown = (*neighbours, *(v.key for v in related), *(k for k in links if not k.startswith("?")))
+            path = site.paths[article.key]
+            # The body is converted only when the page is rendered, not for pages a rebuild keeps.
+            render = functools.partial(self._article_page, article, path, view, newer, older, related)
+            yield PageJob(path, ("article.html", view.title, neighbours, tuple(v.key for v in related), links),
+                          frozenset((article.key, *shown)), render, newest([view]))
         for kind in KINDS:
             terms = site.taxonomy.terms[kind]
             entries = [{"link": self.term_link(t), "count": len(t.articles), "depth": t.depth} for t in terms]
             if kind == "categories":
                 entries = [self._category_entry(t) for t in self._tree(terms)]
-            page = self.render("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, terms=entries,
-                               section=kind)
-            yield replace(page, lastmod=newest([self.views[a.key] for t in terms for a in t.articles[:1]]))
+            shape = tuple((e["link"], e["count"], e["depth"]) for e in entries)
+            yield self.job("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, shape, frozenset(),
+                           newest([self.views[a.key] for t in terms for a in t.articles[:1]]),
+                           terms=entries, section=kind)
             for term in terms:
                 items = [self.views[a.key] for a in term.articles]
                 own: list[FeedLink] = []
                 if kind in FEED_KINDS:
                     title = f"{term.names[self.lang]} · {self.site_title}"
                     own = feed_links(self, title, feed_folder(kind, term.slug))
+                link = self.term_link(term)
                 yield from self.listing("term.html", f"{kind}/{term.slug}/", term.names[self.lang], kind,
-                                        items, term=self.term_link(term), section=kind,
+                                        items, link, term=link, section=kind,
                                         section_title=self.ui(_KIND_TITLES[kind]),
                                         feeds=[*own, *self.feeds], subscribe=own)
         years = [{"year": y, "count": len(a), "href": self.href(f"archive/{y}/")}
                  for y, a in site.taxonomy.years.items()]
-        page = self.render("archive.html", "archive/", self.ui("归档"), "archive", years=years)
-        yield replace(page, lastmod=newest(views[:1]))
+        yield self.job("archive.html", "archive/", self.ui("归档"), "archive",
+                       tuple((y["year"], y["count"]) for y in years), frozenset(), newest(views[:1]), years=years)
         for year, articles in site.taxonomy.years.items():
             yield from self.listing("term.html", f"archive/{year}/", self.ui(f"{year}年"), "archive",
                                     [self.views[a.key] for a in articles], term=None, section="archive",
                                     section_title=self.ui("归档"))
-        yield self.render("404.html", "404.html", self.ui("页面不存在"), "404")
+        yield self.job("404.html", "404.html", self.ui("页面不存在"), "404", (), frozenset())
         if site.settings.search:
-            yield self.render("search.html", "search/", self.ui("搜索"), "search",
-                              fold=self.site.urls.href(self.site.edition_path(self.edition, FOLD_FILE)),
-                              pagefind=self.href(f"{INDEX_DIR}/pagefind.js"))
+            yield self.job("search.html", "search/", self.ui("搜索"), "search", (), frozenset(),
+                           fold=self.site.urls.href(self.site.edition_path(self.edition, FOLD_FILE)),
+                           pagefind=self.href(f"{INDEX_DIR}/pagefind.js"))
+
+    def _article_page(self, article: Article, path: str, view: ArticleView, newer: ArticleView | None,
+                      older: ArticleView | None, related: list[ArticleView]) -> str:
+        return self.render("article.html", path, view.title, "article", article=view,
+                           body=self.body_html(article), newer=newer, older=older, related=related,
+                           description=view.summary or self.site_description, json_ld=self.json_ld(view)).html
 
     def _tree(self, terms: list[Term]) -> list[Term]:
         out: list[Term] = []
@@ -430,3 +477,16 @@ def render_redirects(site: Site, env: jinja2.Environment, redirects: dict[str, s
         context = {"href": site.urls.href(target), "canonical": site.urls.absolute(target),
                    "title": article.title, "lang": article.lang}
         yield PageOut(old_path, template.render(context))
+
+
+def template_error_location(exc: BaseException, folders: Sequence[Path]) -> tuple[str, int]:
+    """Where a Jinja error happened, as (template file, line), for a ``file:line: message`` report."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno or 1
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    roots = [str(f.resolve()) for f in folders]
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if any(frame.filename.startswith(root) for root in roots):
+            return frame.filename, frame.lineno or 1
+    name = getattr(exc, "name", None) or "templates"
+    return str(name), 1

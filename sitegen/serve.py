@@ -1,0 +1,399 @@
+"""``sitegen serve``: the site as GitHub Pages will serve it, rebuilt on every change, with live reload.
+
+The server builds into a temporary folder of its own, not build/: it points base_url at the local
+server (so canonical links and feeds work in the preview), and a preview must never replace the
+site ``sitegen build`` made for deploying. Serving from memory would hold every page of a
+10,000-article site twice (both editions) in the server process; files in a folder cost nothing
+to keep, and ``Patch`` moves a rebuild's changed files in under the state's lock, which the server
+also takes to read, so a reader sees the whole previous site or the whole new one, never half, and
+a failed rebuild changes nothing (the last good site stays served).
+
+The reload script is added to HTML responses here, when they are sent; it is never written into
+any file. It listens to server-sent events: each rebuild (good or failed) publishes the server's
+state; a tab reloads when a newer good build exists and shows an overlay with the errors while the
+last rebuild failed.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import watchfiles
+
+from .diagnostics import BuildFailed, Diagnostic, Diagnostics
+from .pipeline import BuildState, build, glossary_file
+from .settings import SettingsError, load
+from .urls import Urls
+
+EVENTS_PATH = "/__sitegen/events"
+KEEPALIVE_SECONDS = 15.0
+# The types GitHub Pages sends for the files a site has; text types are UTF-8.
+CONTENT_TYPES = {
+    ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
+    ".mjs": "text/javascript", ".json": "application/json", ".xml": "application/xml",
+    ".rss": "application/rss+xml", ".atom": "application/atom+xml", ".txt": "text/plain",
+    ".md": "text/markdown", ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".woff": "font/woff",
+    ".woff2": "font/woff2", ".pdf": "application/pdf", ".wasm": "application/wasm",
+}
+_TEXTUAL = ("text/", "application/json", "application/xml", "application/rss+xml", "application/atom+xml",
+            "image/svg+xml", "application/manifest+json", "text/javascript")
+
+# Kept short and free of dependencies; messages are set with textContent, never as HTML.
+RELOAD_SCRIPT = """<script id="sitegen-live-reload">
+(() => {
+  const build = %(build)d;
+  let overlay = null;
+  const show = (errors) => {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "sitegen-error-overlay";
+      overlay.setAttribute("role", "alert");
+      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2em;" +
+        "background:rgba(20,20,20,.93);color:#ffd7d7;font:14px/1.6 ui-monospace,monospace;white-space:pre-wrap";
+      const title = document.createElement("strong");
+      title.textContent = "sitegen: build failed — 构建失败 (the last good build is still served)";
+      overlay.append(title, document.createElement("pre"));
+      document.body.append(overlay);
+    }
+    overlay.querySelector("pre").textContent = errors.join("\\n");
+  };
+  const hide = () => { if (overlay) { overlay.remove(); overlay = null; } };
+  const events = new EventSource("%(events)s");
+  events.addEventListener("state", (event) => {
+    const state = JSON.parse(event.data);
+    if (state.errors.length) show(state.errors);
+    else if (state.build !== build) location.reload();
+    else hide();
+  });
+})();
+</script>
+"""
+
+NO_BUILD_PAGE = """<!DOCTYPE html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><title>sitegen serve</title></head>
+<body><p>The site has not built yet: fix the errors shown in the terminal.</p></body></html>
+"""
+
+
+@dataclass
+class Published:
+    """What the server tells the tabs: the last good build and the last attempt's errors."""
+
+    build: int = 0  # number of the last good build (0: none yet)
+    version: int = 0  # bumped on every attempt, good or failed
+    errors: list[str] = field(default_factory=list)
+
+
+class Preview:
+    """The site being previewed: its builds, its output folder, and the tabs' state."""
+
+    def __init__(self, source: Path, host: str, port: int, out_dir: Path,
+                 echo: Callable[[str], None], error: Callable[[str], None]) -> None:
+        self.source, self.host, self.port, self.out_dir = source, host, port, out_dir
+        self.echo, self.error = echo, error
+        self.state = BuildState()
+        self.base_path = "/"
+        self.published = Published()
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+        self._warnings: set[Diagnostic] = set()
+        self.watched: list[Path] = [source / "content", source / "templates", source / "static",
+                                    source / "pyproject.toml"]
+
+    def watch_paths(self) -> list[Path]:
+        """What to watch now: the site's folders and settings that exist (watchfiles needs them to)."""
+        return [p for p in dict.fromkeys(self.watched) if p.exists()] or [self.source]
+
+    # -- building ------------------------------------------------------------
+    def rebuild(self, why: str = "", quiet: bool = False) -> bool:
+        """Build what changed and tell the tabs; ``quiet`` says nothing when nothing changed."""
+        started = time.perf_counter()
+        try:
+            settings = load(self.source)
+            base_path = Urls(settings.base_url).base_path
+            # The same base path GitHub Pages will use, on this server's address.
+            settings = load(self.source, {"base_url": f"http://{self._authority()}{base_path}"})
+        except SettingsError as exc:
+            self._failed([exc.diagnostic])
+            return False
+        self.watched = [settings.content_path, settings.templates_path, settings.static_path,
+                        settings.site_dir / "pyproject.toml", glossary_file(settings)]
+        diagnostics = Diagnostics(settings.site_dir)
+        try:
+            result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
+        except BuildFailed as failed:
+            self._failed(failed.diagnostics.errors)
+            return False
+        except Exception as exc:  # a bug must not stop the preview: report it and keep serving
+            where = "".join(traceback.format_exception_only(exc)).strip()
+            self._failed([Diagnostic("sitegen", 1, f"internal error, please report it: {where}")])
+            self.state = BuildState()  # start afresh: the failed build may have left it half-updated
+            return False
+        new_warnings = [w for w in result.diagnostics.warnings if w not in self._warnings]
+        self._warnings = set(result.diagnostics.warnings)
+        for warning in sorted(new_warnings):
+            self.error(str(warning))
+        self.base_path = base_path
+        if quiet and not (result.written or result.removed or self.published.errors):
+            return True
+        seconds = time.perf_counter() - started
+        pages = len(result.written)
+        removed = f", {len(result.removed)} removed" if result.removed else ""
+        self.echo(f"{'rebuilt' if self.published.build else 'built'} in {seconds:.3f} s: "
+                  f"{result.articles} articles, {pages} file{'s' if pages != 1 else ''} written{removed}"
+                  + (f" ({why})" if why else ""))
+        # Tabs reload only when the site changed; an edit that changes no page just clears errors.
+        build_number = self.published.build + (1 if result.written or result.removed else 0)
+        with self.changed:
+            self.published = Published(build_number, self.published.version + 1, [])
+            self.changed.notify_all()
+        return True
+
+    def _failed(self, errors: list[Diagnostic]) -> None:
+        messages = [str(e) for e in sorted(errors)]
+        for message in messages:
+            self.error(message)
+        self.error(f"build failed: {len(messages)} error{'s' if len(messages) != 1 else ''}; "
+                   + ("still serving the last good build" if self.published.build else "nothing to serve yet"))
+        with self.changed:
+            self.published = Published(self.published.build, self.published.version + 1, messages)
+            self.changed.notify_all()
+
+    def _authority(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._authority()}{self.base_path}"
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()
+
+    # -- serving -------------------------------------------------------------
+    def locate(self, url_path: str) -> tuple[HTTPStatus, Path | None, str | None]:
+        """(status, file, redirect) for a request path, the way GitHub Pages answers it."""
+        if not url_path.startswith(self.base_path):
+            if url_path in ("", "/"):
+                return HTTPStatus.FOUND, None, self.base_path
+            return HTTPStatus.NOT_FOUND, self._not_found(), None
+        rel = PurePosixPath(url_path[len(self.base_path):])
+        if any(part in ("..", ".") for part in rel.parts) or "\\" in url_path or "\0" in url_path:
+            return HTTPStatus.NOT_FOUND, self._not_found(), None
+        target = self.out_dir.joinpath(*rel.parts)
+        if url_path.endswith("/"):
+            index = target / "index.html"
+            if index.is_file():
+                return HTTPStatus.OK, index, None
+        elif target.is_dir() and (target / "index.html").is_file():
+            return HTTPStatus.MOVED_PERMANENTLY, None, url_path + "/"
+        elif target.is_file():
+            return HTTPStatus.OK, target, None
+        elif target.with_name(target.name + ".html").is_file():
+            return HTTPStatus.OK, target.with_name(target.name + ".html"), None
+        return HTTPStatus.NOT_FOUND, self._not_found(), None
+
+    def _not_found(self) -> Path | None:
+        page = self.out_dir / "404.html"
+        return page if page.is_file() else None
+
+    def script(self) -> bytes:
+        return (RELOAD_SCRIPT % {"build": self.published.build, "events": EVENTS_PATH}).encode()
+
+
+def content_type(path: Path) -> str:
+    kind = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
+        or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith(_TEXTUAL) else kind
+
+
+def inject(html: bytes, script: bytes) -> bytes:
+    """The page with the reload script before its last </body>, or at its end."""
+    at = html.lower().rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "sitegen"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the terminal is for build times and errors
+
+        def do_GET(self) -> None:
+            self._answer(body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(body=False)
+
+        def _answer(self, body: bool) -> None:
+            try:
+                path = unquote(urlsplit(self.path).path, errors="strict")
+            except UnicodeDecodeError:
+                path = "\0"  # not UTF-8: no file has that name
+            if path == EVENTS_PATH and body:
+                self._events()
+                return
+            with preview.state.lock:
+                if not preview.published.build:
+                    status, data, kind = HTTPStatus.SERVICE_UNAVAILABLE, NO_BUILD_PAGE.encode(), "text/html"
+                    file, redirect = None, None
+                else:
+                    status, file, redirect = preview.locate(path)
+                    data = file.read_bytes() if file is not None else b"Not Found"
+                    kind = content_type(file) if file is not None else "text/plain; charset=utf-8"
+                script = preview.script()
+            if redirect is not None:
+                self.send_response(status)
+                self.send_header("Location", redirect)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if kind.startswith("text/html"):
+                data = inject(data, script)
+                kind = "text/html; charset=utf-8"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+        def _events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            seen = -1
+            try:
+                while not preview.stopping.is_set():
+                    with preview.changed:
+                        preview.changed.wait_for(
+                            lambda seen=seen: preview.published.version != seen or preview.stopping.is_set(),
+                            timeout=KEEPALIVE_SECONDS)
+                        published = preview.published
+                    if preview.stopping.is_set():
+                        break
+                    if published.version != seen:
+                        seen = published.version
+                        data = json.dumps({"build": published.build, "errors": published.errors},
+                                          ensure_ascii=False)
+                        self.wfile.write(f"event: state\ndata: {data}\n\n".encode())
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the tab went away
+
+    return Handler
+
+
+def watch_filter() -> Callable[[watchfiles.Change, str], bool]:
+    default = watchfiles.DefaultFilter()
+
+    def accept(change: watchfiles.Change, path: str) -> bool:
+        name = Path(path).name
+        return default(change, path) and not name.startswith(".") and not name.endswith("~")
+
+    return accept
+
+
+def serve(source: Path, host: str, port: int, open_browser: bool,
+          echo: Callable[[str], None], error: Callable[[str], None]) -> int:
+    """Serve until Ctrl-C or SIGTERM; returns the exit status."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # The first Ctrl-C or SIGTERM also interrupts a build in progress (a big site's first build
+        # takes a while); the cleanup below then runs once, undisturbed by further signals.
+        if not stop.is_set():
+            stop.set()
+            raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    work = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+    preview = Preview(source, host, port, work / "site", echo, error)
+    server: ThreadingHTTPServer | None = None
+    thread: threading.Thread | None = None
+    try:
+        try:
+            server = ThreadingHTTPServer((host, port), make_handler(preview))
+        except OSError as exc:
+            error(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+            return 2
+        server.daemon_threads = True
+        preview.port = server.server_address[1]
+        preview.rebuild()
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                  name="sitegen-http", daemon=True)
+        thread.start()
+        announced = False
+        while not stop.is_set():
+            paths = preview.watch_paths()
+            watching = False
+            # step: a change is built 50 ms after the last one; debounce caps how long a burst groups.
+            for changes in watchfiles.watch(*paths, watch_filter=watch_filter(), debounce=800, step=50,
+                                            stop_event=stop, rust_timeout=300,
+                                            yield_on_timeout=True):
+                if stop.is_set():
+                    break
+                if changes:
+                    names = sorted({_display(Path(p), preview.source) for _, p in changes})
+                    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                    preview.rebuild(f"{shown} changed")
+                elif not watching:
+                    # The watcher runs from its first yield on: catch up with what changed before.
+                    preview.rebuild(quiet=True)
+                watching = True
+                if not announced:
+                    echo(f"serving {preview.source.resolve()} at {preview.url} (Ctrl-C to stop)")
+                    if open_browser:
+                        webbrowser.open(preview.url)
+                    announced = True
+                # Watch again when a folder appeared or went away (a new templates/), or when a watched
+                # file was replaced (editors that save by renaming leave the watch on the old file).
+                if preview.watch_paths() != paths or any(Path(p) in paths for _, p in changes):
+                    break
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        preview.stop()
+        if server is not None:
+            if thread is not None:
+                server.shutdown()
+            server.server_close()
+        shutil.rmtree(work, ignore_errors=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        echo("stopped")
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

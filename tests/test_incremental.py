@@ -1,0 +1,185 @@
+"""Incremental rebuilds through the public API: build(settings, out, state=BuildState()).
+
+Each test changes the site on disk, rebuilds with the kept state, and checks two things from the
+outside: which output files the rebuild wrote or removed, and that the output is byte-for-byte what a
+fresh full build of the changed site writes (so a rebuild can never leave a stale page behind).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Site, make_site
+
+from sitegen.diagnostics import BuildFailed, Diagnostics
+from sitegen.pipeline import BuildResult, BuildState, build
+from sitegen.settings import load
+
+
+def article(title: str, date: str, body: str, tags: str = "[]", extra: str = "") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\ntags: {tags}\n{extra}---\n\n{body}\n"
+
+
+FILES = {
+    "a.md": article("第一篇文章", "2026-01-01 09:00:00", "软件公司发布了新的产品。", "[科技]"),
+    "b.md": article("第二篇文章", "2026-01-02 09:00:00", "网络安全的消息。[看第一篇](a.md)", "[安全]"),
+    "c.md": article("第三篇文章", "2026-01-03 09:00:00", "市场上的新闻。", "[市场]"),
+    "d.md": article("第四篇文章", "2026-01-04 09:00:00", "人工智能的进展。[未来](e.md)", "[科技]"),
+    "e-later.md": article("第五篇文章", "2026-01-05 09:00:00", "最新的报道。", "[市场]"),
+}
+
+
+class Live:
+    """A site with a kept BuildState, rebuilt like `sitegen serve` rebuilds it."""
+
+    def __init__(self, site: Site, tmp: Path) -> None:
+        self.site, self.tmp, self.state = site, tmp, BuildState()
+        self.out = tmp / "live-out"
+        self.fresh_builds = 0
+
+    def build(self) -> BuildResult:
+        settings = load(self.site.root)
+        return build(settings, self.out, diagnostics=Diagnostics(self.site.root), state=self.state)
+
+    def assert_same_as_full_build(self) -> None:
+        self.fresh_builds += 1
+        fresh = self.tmp / f"fresh-{self.fresh_builds}"
+        build(load(self.site.root), fresh, diagnostics=Diagnostics(self.site.root))
+        mine = {p.relative_to(self.out).as_posix(): p.read_bytes() for p in self.out.rglob("*") if p.is_file()}
+        full = {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
+        assert sorted(mine) == sorted(full)
+        assert [k for k in mine if mine[k] != full[k]] == []
+        # Removed pages leave no empty folders behind (their URL must be a 404, not a folder).
+        assert not [d for d in self.out.rglob("*") if d.is_dir() and not any(d.iterdir())]
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Live:
+    site = make_site(tmp_path / "site", 'title = "测试站"\npage_size = 2\n', FILES)
+    live = Live(site, tmp_path)
+    first = live.build()
+    assert first.articles == 5
+    return live
+
+
+def both(path: str) -> set[str]:
+    return {f"zh-hans/{path}", f"zh-hant/{path}"}
+
+
+def test_nothing_changed_writes_nothing(live: Live) -> None:
+    again = live.build()
+    assert again.written == set()
+    assert again.removed == set()
+    live.assert_same_as_full_build()
+
+
+def test_body_edit_rebuilds_the_article_in_both_editions_and_not_unrelated_pages(live: Live) -> None:
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "市场上的软件新闻更新了。", "[市场]"))
+    result = live.build()
+    assert both("c/index.html") <= result.written
+    # Pages that show nothing of c: other articles that neither neighbour nor link to it, other tags.
+    assert not (both("a/index.html") | both("e-later/index.html") | both("tags/科技/index.html")) & result.written
+    assert "软件新闻更新了" in (live.out / "zh-hans/c/index.html").read_text(encoding="utf-8")
+    assert "軟體新聞更新了" in (live.out / "zh-hant/c/index.html").read_text(encoding="utf-8")
+    live.assert_same_as_full_build()
+
+
+def test_title_edit_rebuilds_lists_neighbours_and_linking_articles(live: Live) -> None:
+    live.site.write("a.md", article("改过的标题", "2026-01-01 09:00:00", "软件公司发布了新的产品。", "[科技]"))
+    result = live.build()
+    expected = both("a/index.html") | both("b/index.html") | both("tags/科技/index.html") \
+        | both("page/3/index.html") | both("archive/2026/page/3/index.html")
+    assert expected <= result.written
+    # b is a's newer neighbour and links to it; d and e-later show nothing of a.
+    assert not (both("d/index.html") | both("e-later/index.html") | both("index.html")) & result.written
+    live.assert_same_as_full_build()
+
+
+def test_deleted_article_disappears_from_the_site_and_its_indexes(live: Live) -> None:
+    (live.site.root / "content" / "c.md").unlink()
+    result = live.build()
+    assert both("c/index.html") <= result.removed
+    assert both("tags/市场/index.html") <= result.written
+    assert not (live.out / "zh-hans" / "c").exists()
+    tag_page = (live.out / "zh-hans/tags/市场/index.html").read_text(encoding="utf-8")
+    assert "第三篇文章" not in tag_page
+    live.assert_same_as_full_build()
+
+
+def test_renamed_article_moves(live: Live) -> None:
+    content = live.site.root / "content"
+    (content / "c.md").rename(content / "c-renamed.md")
+    result = live.build()
+    assert both("c/index.html") <= result.removed
+    assert both("c-renamed/index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_new_article_resolves_a_link_that_was_unresolved(live: Live) -> None:
+    before = (live.out / "zh-hans/d/index.html").read_text(encoding="utf-8")
+    assert "unresolved-link" in before
+    live.site.write("e.md", article("补上的文章", "2025-12-01 09:00:00", "旧闻。"))
+    result = live.build()
+    assert both("d/index.html") | both("e/index.html") <= result.written
+    assert 'href="/zh-hans/e/"' in (live.out / "zh-hans/d/index.html").read_text(encoding="utf-8")
+    live.assert_same_as_full_build()
+
+
+def test_template_change_rebuilds_every_page(live: Live) -> None:
+    pages = {p.relative_to(live.out).as_posix() for p in live.out.rglob("*.html")}
+    templates = live.site.root / "templates"
+    templates.mkdir()
+    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "base.html"
+    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p class=\"mark\">模板已改</p></footer>")
+    (templates / "base.html").write_text(text, encoding="utf-8")
+    result = live.build()
+    edition_pages = {p for p in pages if p.startswith("zh-")}
+    assert edition_pages <= result.written
+    assert "模板已改" in (live.out / "zh-hans/a/index.html").read_text(encoding="utf-8")
+    live.assert_same_as_full_build()
+
+
+def test_settings_change_rebuilds_every_page(live: Live) -> None:
+    (live.site.root / "pyproject.toml").write_text('[tool.sitegen]\ntitle = "新站名"\npage_size = 2\n',
+                                                   encoding="utf-8")
+    result = live.build()
+    pages = {p.relative_to(live.out).as_posix() for p in live.out.rglob("*.html")}
+    assert pages <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_static_change_copies_only_that_file(live: Live) -> None:
+    (live.site.root / "static").mkdir()
+    (live.site.root / "static" / "extra.css").write_text("body { color: red }", encoding="utf-8")
+    result = live.build()
+    assert result.written == {"static/extra.css"}
+    live.assert_same_as_full_build()
+
+
+def test_failed_rebuild_keeps_the_last_good_output_and_the_next_good_one_catches_up(live: Live) -> None:
+    before = {p: p.read_bytes() for p in live.out.rglob("*") if p.is_file()}
+    live.site.write("c.md", "---\ntitle: [broken\n---\n正文\n")
+    with pytest.raises(BuildFailed) as failed:
+        live.build()
+    (error,) = failed.value.diagnostics.errors
+    assert str(error).startswith("content/c.md:") and "YAML" in error.message
+    assert {p: p.read_bytes() for p in live.out.rglob("*") if p.is_file()} == before
+    live.site.write("c.md", article("修好了", "2026-01-03 09:00:00", "市场上的新闻。", "[市场]"))
+    result = live.build()
+    assert both("c/index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_template_error_is_reported_as_file_and_line(live: Live) -> None:
+    templates = live.site.root / "templates"
+    templates.mkdir()
+    (templates / "article.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ article.nope }}\n'
+                                            "{% endblock %}\n", encoding="utf-8")
+    live.site.write("c.md", article("第三篇", "2026-01-03 09:00:00", "新内容。", "[市场]"))
+    with pytest.raises(BuildFailed) as failed:
+        live.build()
+    (error,) = failed.value.diagnostics.errors
+    assert error.path.endswith("templates/article.html")
+    assert error.line == 3
+    assert "nope" in error.message

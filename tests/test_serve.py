@@ -1,0 +1,202 @@
+"""`sitegen serve` as a user runs it: a real child process, real HTTP, a real browser."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import Site, make_site
+
+READY = re.compile(r"serving .* at (http://\S+)")
+# Generous bounds against a hung server; no test passes or fails on how fast anything is.
+START_TIMEOUT = 120
+CHANGE_TIMEOUT_MS = 60_000
+
+
+def require(tool: str) -> None:
+    """Skip when a system tool is missing, except in CI, where a missing tool is a failure."""
+    if Path(tool).exists() or shutil.which(tool):
+        return
+    message = f"{tool} is not installed (apt-get install chromium fonts-noto-cjk)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Server:
+    """`sitegen serve --port 0` in its own session, its output read line by line."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sitegen.cli", "serve", "--source", str(site.root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=site.root,
+            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_for(READY).group(1)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float = START_TIMEOUT) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.output.append(line)
+            match = pattern.search(line)
+            if match:
+                return match
+        raise AssertionError(f"no line matching {pattern.pattern!r}; output so far:\n" + "\n".join(self.output))
+
+    def get(self, path: str) -> http.client.HTTPResponse:
+        parts = urlsplit(self.url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.body = response.read()  # type: ignore[attr-defined]
+        conn.close()
+        return response
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signum)
+        return self.proc.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=60)
+
+
+def article(title: str, body: str) -> str:
+    return f"---\ntitle: {title}\ndate: 2026-03-01 09:00:00\ntags: [软件]\n---\n\n{body}\n"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Server]:
+    site = make_site(tmp_path / "site", 'title = "预览站"\nbase_url = "https://example.github.io/news/"\n',
+                     {"live.md": article("实时预览", "这是最初的内容。")}, demo=True)
+    server = Server(site)
+    yield server
+    server.kill()
+
+
+def test_serves_the_site_the_way_github_pages_does(served: Server) -> None:
+    assert urlsplit(served.url).path == "/news/"
+    page = served.get("/news/zh-hans/live/")
+    assert page.status == 200
+    assert page.getheader("Content-Type") == "text/html; charset=utf-8"
+    html = page.body.decode("utf-8")  # type: ignore[attr-defined]
+    assert "这是最初的内容" in html
+    assert html.count('id="sitegen-live-reload"') == 1
+    assert served.get("/news/static/style.css").getheader("Content-Type") == "text/css; charset=utf-8"
+    # Pretty URLs: a folder without its slash is redirected; a missing page is the site's 404.
+    folder = served.get("/news/zh-hans/live")
+    assert (folder.status, folder.getheader("Location")) == (301, "/news/zh-hans/live/")
+    missing = served.get("/news/zh-hans/no-such-page/")
+    assert missing.status == 404
+    assert "sitegen-live-reload" in missing.body.decode("utf-8")  # type: ignore[attr-defined]
+    assert served.get("/zh-hans/live/").status == 404  # outside the base path, as on Pages
+    assert served.get("/").getheader("Location") == "/news/"
+    assert served.get("/news/zh-hans/%E4%B8%8D%E5%AD%98%E5%9C%A8/../../../pyproject.toml").status == 404
+    # The reload script exists only in responses: serve never writes into build/.
+    assert not (served.site.root / "build").exists()
+    assert served.stop() == 0
+    served.site.build()
+    assert not [p for p in served.site.out.rglob("*.html") if "sitegen-live-reload" in p.read_text("utf-8")]
+
+
+def test_rebuild_prints_its_time(served: Server) -> None:
+    served.site.write("live.md", article("实时预览", "第二版的内容。"))
+    line = served.wait_for(re.compile(r"rebuilt in \d+\.\d+ s")).string
+    assert "live.md changed" in line
+    assert "第二版的内容" in served.get("/news/zh-hans/live/").body.decode("utf-8")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_shuts_down_cleanly_with_no_processes_left(served: Server, signum: int) -> None:
+    # A tab's event stream is open while the server is asked to stop.
+    parts = urlsplit(served.url)
+    stream = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    stream.request("GET", "/__sitegen/events")
+    events = stream.getresponse()
+    assert events.getheader("Content-Type") == "text/event-stream; charset=utf-8"
+    assert events.readline().startswith(b"event: state")
+    # Ctrl-C in a terminal signals the whole foreground process group; so does this.
+    assert served.stop(signum) == 0
+    served.wait_for(re.compile(r"^stopped$"))
+    with pytest.raises(ProcessLookupError):
+        os.killpg(served.proc.pid, 0)  # nothing is left in the server's process group
+    stream.close()
+
+
+def test_edits_show_in_open_tabs_and_errors_in_an_overlay(served: Server) -> None:
+    require("/usr/bin/chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        try:
+            hans = browser.new_page()
+            hant = browser.new_page()
+            hans.goto(served.url + "zh-hans/live/")
+            hant.goto(served.url + "zh-hant/live/")
+            expect(hans.locator("main")).to_contain_text("这是最初的内容")
+            expect(hant.locator("main")).to_contain_text("這是最初的內容")
+            # From here the test only edits files and waits: the tabs must update by themselves.
+            served.site.write("live.md", article("实时预览", "软件更新后的内容。"))
+            expect(hans.locator("main")).to_contain_text("软件更新后的内容", timeout=CHANGE_TIMEOUT_MS)
+            expect(hant.locator("main")).to_contain_text("軟體更新後的內容", timeout=CHANGE_TIMEOUT_MS)
+
+            # A broken edit: the overlay names file and line; the last good page stays.
+            served.site.write("live.md", "---\ntitle: [实时预览\n---\n\n坏了的内容。\n")
+            overlay = hans.locator("#sitegen-error-overlay")
+            expect(overlay).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
+            expect(overlay).to_contain_text(re.compile(r"content/live\.md:\d+: invalid YAML front-matter"))
+            expect(hant.locator("#sitegen-error-overlay")).to_be_visible(timeout=CHANGE_TIMEOUT_MS)
+            assert "软件更新后的内容" in served.get("/news/zh-hans/live/").body.decode()  # type: ignore[attr-defined]
+            served.wait_for(re.compile(r"content/live\.md:\d+: invalid YAML"))
+
+            # The fix removes the overlay and shows the new text.
+            served.site.write("live.md", article("实时预览", "修好以后的内容。"))
+            expect(hans.locator("main")).to_contain_text("修好以后的内容", timeout=CHANGE_TIMEOUT_MS)
+            expect(overlay).to_have_count(0)
+            expect(hant.locator("#sitegen-error-overlay")).to_have_count(0, timeout=CHANGE_TIMEOUT_MS)
+
+            # A template error: reported as template file and line, and again fixed by the next edit.
+            templates = served.site.root / "templates"
+            templates.mkdir()
+            (templates / "article.html").write_text(
+                '{% extends "base.html" %}\n{% block main %}\n{{ article.title | nosuchfilter }}\n'
+                "{% endblock %}\n", encoding="utf-8")
+            expect(overlay).to_contain_text(re.compile(r"templates/article\.html:3: "),
+                                            timeout=CHANGE_TIMEOUT_MS)
+            (templates / "article.html").unlink()
+            expect(overlay).to_have_count(0, timeout=CHANGE_TIMEOUT_MS)
+            expect(hans.locator("main")).to_contain_text("修好以后的内容")
+        finally:
+            browser.close()
