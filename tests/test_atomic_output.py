@@ -43,9 +43,14 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Site, dict[str, str]]
 
 
 def interrupt(site: Site, sig: signal.Signals) -> subprocess.CompletedProcess[str]:
-    """Start a real build, wait until it is writing its staging folder, then send ``sig``."""
+    """Start a real build, wait until it is writing its staging folder, then send ``sig``.
+
+    The signal goes to the build's whole process group, as a terminal's Ctrl-C does (and so that
+    any worker processes get it too).
+    """
     proc = subprocess.Popen([sys.executable, "-m", "sitegen.cli", "build", "--source", str(site.root), "-q"],
-                            cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
@@ -54,7 +59,7 @@ def interrupt(site: Site, sig: signal.Signals) -> subprocess.CompletedProcess[st
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the build finished before it could be interrupted"
-        proc.send_signal(sig)
+        os.killpg(proc.pid, sig)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
