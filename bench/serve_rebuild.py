@@ -1,0 +1,75 @@
+"""How long `sitegen serve` takes to rebuild after an edit, on the bench corpus.
+
+    python3 /work/shared/bench/make_corpus.py /tmp/corpus-1k --articles 1000 --seed 1
+    python bench/serve_rebuild.py /tmp/corpus-1k [--repeat 3]
+
+The corpus folder (the generator's output: NNNN.md files) is copied into a temporary site, which is
+built once, then edited the way a writer does while previewing: one article's body, then one template
+(a site override of article.html). Each rebuild runs through serve's own code path (Preview.rebuild:
+settings, BuildState, the incremental pipeline, writing into serve's output folder), and the times are
+the ones serve prints. The file watcher's own delay (50 ms after the last change) is not included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sitegen.render import THEME
+from sitegen.serve import Preview
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("corpus", type=Path, help="folder of articles from make_corpus.py")
+    parser.add_argument("--repeat", type=int, default=3, help="edits of each kind to time")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as tmp:
+        site = Path(tmp) / "site"
+        shutil.copytree(args.corpus, site / "content")
+        (site / "pyproject.toml").write_text('[tool.sitegen]\ntitle = "基准测试"\n', encoding="utf-8")
+        lines: list[str] = []
+        preview = Preview(site, "127.0.0.1", 8000, Path(tmp) / "out", lines.append, lines.append)
+
+        def rebuild(why: str) -> float:
+            started = time.perf_counter()
+            if not preview.rebuild(why):
+                sys.exit("\n".join(lines))
+            return time.perf_counter() - started
+
+        articles = sorted((site / "content").glob("*.md"))
+        print(f"{len(articles)} articles; first build: {rebuild('first'):.2f} s", flush=True)
+        print(f"rebuild with nothing changed: {rebuild('nothing'):.3f} s", flush=True)
+
+        body: list[float] = []
+        for n in range(args.repeat):
+            article = articles[len(articles) // 2 + n]
+            text = article.read_text(encoding="utf-8")
+            article.write_text(text + f"\n\n编辑后新增的第{n + 1}段文字。\n", encoding="utf-8")
+            body.append(rebuild(f"{article.name} body"))
+        print(f"one article's body edited: {_stats(body)} ({lines[-1]})", flush=True)
+
+        template: list[float] = []
+        (site / "templates").mkdir()
+        theme_article = (THEME / "templates" / "article.html").read_text(encoding="utf-8")
+        for n in range(args.repeat):
+            (site / "templates" / "article.html").write_text(
+                theme_article + f"\n{{# edit {n} #}}\n", encoding="utf-8")
+            template.append(rebuild("article.html template"))
+        print(f"one template edited: {_stats(template)} ({lines[-1]})", flush=True)
+    return 0
+
+
+def _stats(times: list[float]) -> str:
+    return f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s " \
+           f"over {len(times)}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
