@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -79,6 +80,8 @@ class BuildState:
     articles: dict[str, Article] = field(default_factory=dict)  # what the output shows, by key
     views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
+    feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
+    static_key: str = ""  # the static files the kept feed bodies' image sizes were read from
     # Held while a build moves its files into the output: a server reading under it never sees
     # half of a rebuild.
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -251,8 +254,15 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     links = {a.key: targets for a in articles if (targets := link_targets(a))}
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
-    site = Site(settings, urls, articles, taxonomy, converter, paths, images, links=links)
+    site = Site(settings, urls, articles, taxonomy, converter, paths, images, links=links,
+                feed_bodies=state.feed_bodies if incremental else None)
     templates = templates_key(settings) if incremental else ""
+    static = _digest(data for _, data in static_outputs(settings)) if incremental else ""
+    if static != state.static_key or templates != state.templates_key:
+        state.feed_bodies.clear()  # bodies show image sizes from static/ and markup from settings
+        state.static_key = static
+    for key in [k for k in state.feed_bodies if k[1] not in paths]:
+        del state.feed_bodies[key]
     if state.env is None or templates != state.templates_key:
         state.env = make_environment(settings)
         state.env.globals["sitegen_version"] = __version__

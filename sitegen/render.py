@@ -162,6 +162,9 @@ class Site:
     images: LocalImages | None = None  # sizes of the site's own images, read once per build
     # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Feed bodies kept between builds (see BuildState): (lang, key) -> (article, what its links
+    # showed, html). A rebuild renders again only the bodies whose article or link targets changed.
+    feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] | None = None
     # Articles with a front-matter glossary get a converter of their own, made once for all editions.
     _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
@@ -284,6 +287,19 @@ class EditionRenderer:
 
     def body_html(self, article: Article, *, absolute: bool = False) -> str:
         """The body in this edition; ``absolute`` links articles by full URL, as feeds need."""
+        memo = self.site.feed_bodies if absolute else None
+        if memo is not None:
+            shown = tuple((k, self.views[k].url, self.views[k].title)
+                          for k in self.site.links.get(article.key, ()) if k in self.views)
+            known = memo.get((self.lang, article.key))
+            if known is not None and known[0] is article and known[1] == shown:
+                return known[2]
+            html = self._body_html(article, absolute)
+            memo[(self.lang, article.key)] = (article, shown, html)
+            return html
+        return self._body_html(article, absolute)
+
+    def _body_html(self, article: Article, absolute: bool) -> str:
         env = {
             "texts": self._converted(article),
             "lang": self.lang,
