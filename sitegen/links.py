@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from markdown_it.token import Token
 
 from .content import EXTENSIONS, Article
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics
 
 _LEADING_ID = re.compile(r"^(\d+)(?=[_.\-]|$)")
 
@@ -157,8 +157,18 @@ def _normalize(path: PurePosixPath) -> str | None:
     return "/".join(parts)
 
 
-def resolve_links(articles: list[Article], diagnostics: Diagnostics,
-                  old: OldSite | None = None) -> dict[str, dict[str, Path]]:
+@dataclass
+class LinkCache:
+    """Resolutions kept between builds (``sitegen serve``): an article's links resolve the same way
+    while it is the same parsed article and the articles and old paths it could link to stay the same."""
+
+    keys: frozenset[str] = frozenset()
+    old: OldSite | None = None
+    done: dict[str, tuple[Article, dict[str, Path], list[Diagnostic]]] = field(default_factory=dict)
+
+
+def resolve_links(articles: list[Article], diagnostics: Diagnostics, old: OldSite | None = None,
+                  cache: LinkCache | None = None) -> dict[str, dict[str, Path]]:
     """Annotate every link and tag token with the article it names; return each article's assets.
 
     ``meta["article"]`` holds the target's key; an unresolved link's open and close tokens get
@@ -166,8 +176,17 @@ def resolve_links(articles: list[Article], diagnostics: Diagnostics,
     The assets are ``{% asset_img %}`` files by the name the page refers to them.
     """
     index = build_index(articles, old)
+    if cache is not None and (cache.keys != index.by_key.keys() or cache.old != old):
+        cache.keys, cache.old = frozenset(index.by_key), old
+        cache.done.clear()
     assets: dict[str, dict[str, Path]] = {}
     for article in articles:
+        known = cache.done.get(article.key) if cache is not None else None
+        if known is not None and known[0] is article:
+            assets[article.key] = known[1]
+            diagnostics.items.extend(known[2])
+            continue
+        reported = len(diagnostics.items)
         found: dict[str, Path] = {}
         tags: dict[str, list[int]] = {}
         for block in article.tokens:
@@ -182,6 +201,8 @@ def resolve_links(articles: list[Article], diagnostics: Diagnostics,
             diagnostics.warning(article.path, lines[0], f"unsupported tag {name!r}: left in the text as "
                                 f"written{more}")
         assets[article.key] = found
+        if cache is not None:
+            cache.done[article.key] = (article, found, diagnostics.items[reported:])
     return assets
 
 

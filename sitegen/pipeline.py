@@ -21,7 +21,7 @@ from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_
 from .diagnostics import BuildFailed, Diagnostics
 from .feeds import feed_jobs
 from .images import LocalImages
-from .links import link_targets, old_site, resolve_links
+from .links import LinkCache, link_targets, old_site, resolve_links
 from .output import Output, Patch, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
 from .render import (
@@ -72,6 +72,8 @@ class BuildState:
     """
 
     sources: dict[Path, LoadedSource] = field(default_factory=dict)  # parsed files, by path + content
+    links: LinkCache = field(default_factory=LinkCache)
+    folds: dict[str, Any] | None = None  # the search's fold maps, made from the converter
     settings_key: str = ""  # settings, glossary and sitegen version the cached parses were made with
     templates_key: str = ""
     converter: Converter | None = None  # kept: its conversion caches make unchanged texts free
@@ -117,14 +119,14 @@ def static_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def resolve(articles: list[Article], settings: Settings,
-            diagnostics: Diagnostics) -> tuple[Paths, dict[str, dict[str, Path]]]:
+def resolve(articles: list[Article], settings: Settings, diagnostics: Diagnostics,
+            cache: LinkCache | None = None) -> tuple[Paths, dict[str, dict[str, Path]]]:
     """Paths, redirects and links of every article: (paths, each article's asset files)."""
     paths = assign_paths(articles, settings, diagnostics, RESERVED)
     pattern_paths = {a.key: p for a in articles if (p := safe_path(expand(a, settings.permalink)))}
     old = old_site(articles, paths.articles, pattern_paths, [e.prefix for e in settings.editions],
                    (*settings.old_urls, settings.base_url))
-    return paths, resolve_links(articles, diagnostics, old)
+    return paths, resolve_links(articles, diagnostics, old, cache)
 
 
 def asset_path(page_path: str, name: str) -> str:
@@ -154,6 +156,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
         if state is not None:
             # Settings decide how files parse and convert: nothing parsed earlier can be reused.
             state.sources.clear()
+            state.links, state.folds = LinkCache(), None
             state.converter, state.settings_key, state.templates_key = None, "", ""
         try:
             converter = make_converter(settings)
@@ -171,7 +174,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
                              state.sources if state is not None else None)
     articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
     # Resolve: URLs and links between articles.
-    resolved, assets = resolve(articles, settings, diagnostics)
+    resolved, assets = resolve(articles, settings, diagnostics, state.links if state is not None else None)
     if diagnostics.errors:
         if not keep_going:
             raise BuildFailed(diagnostics)
@@ -316,7 +319,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             for rel, data in static_outputs(settings):
                 emit(fixed(rel, data))
             if settings.search:
-                for lang, fold in fold_maps(converter, settings.editions).items():
+                if state.folds is None:
+                    state.folds = fold_maps(converter, settings.editions)
+                for lang, fold in state.folds.items():
                     prefix = next(e.prefix for e in settings.editions if e.lang == lang)
                     emit(fixed(f"{prefix}/{FOLD_FILE}", fold_json(fold)))
                 if not patching:
