@@ -28,6 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", type=Path, help="folder of articles from make_corpus.py")
     parser.add_argument("--repeat", type=int, default=3, help="edits of each kind to time")
+    parser.add_argument("--skip-template", action="store_true", help="time article edits only")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as tmp:
@@ -55,6 +56,8 @@ def main() -> int:
             body.append(rebuild(f"{article.name} body"))
         print(f"one article's body edited: {_stats(body)} ({lines[-1]})", flush=True)
 
+        if args.skip_template:
+            return 0
         template: list[float] = []
         (site / "templates").mkdir()
         theme_article = (THEME / "templates" / "article.html").read_text(encoding="utf-8")

@@ -74,6 +74,7 @@ class BuildState:
     sources: dict[Path, LoadedSource] = field(default_factory=dict)  # parsed files, by path + content
     links: LinkCache = field(default_factory=LinkCache)
     folds: dict[str, Any] | None = None  # the search's fold maps, made from the converter
+    related: tuple[tuple[Any, ...], dict[str, list[Article]]] | None = None  # (tags and dates, related)
     settings_key: str = ""  # settings, glossary and sitegen version the cached parses were made with
     templates_key: str = ""
     converter: Converter | None = None  # kept: its conversion caches make unchanged texts free
@@ -156,7 +157,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
         if state is not None:
             # Settings decide how files parse and convert: nothing parsed earlier can be reused.
             state.sources.clear()
-            state.links, state.folds = LinkCache(), None
+            state.links, state.folds, state.related = LinkCache(), None, None
             state.converter, state.settings_key, state.templates_key = None, "", ""
         try:
             converter = make_converter(settings)
@@ -248,12 +249,17 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     report = review(settings, loaded, diagnostics) if with_review else None
     paths = resolved.articles
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
+    # Related articles depend on every article's tags and date only (and keys are used, not objects).
+    tagging = tuple((a.key, a.tags, a.date) for a in articles) if incremental else ()
     taxonomy = build_taxonomy(
         articles, settings.editions,
         # Converter.text also strips editor markup when no conversion is needed.
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
+        related=state.related[1] if incremental and state.related and state.related[0] == tagging else None,
     )
+    if incremental:
+        state.related = (tagging, taxonomy.related)
     links = {a.key: targets for a in articles if (targets := link_targets(a))}
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)

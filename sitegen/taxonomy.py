@@ -54,8 +54,13 @@ def slugify(key: str) -> str:
 def build_taxonomy(
     articles: list[Article], editions: tuple[Edition, ...],
     to_canonical: Callable[[str, str], str], convert: Callable[[str, str, str], str],
+    related: dict[str, list[Article]] | None = None,
 ) -> Taxonomy:
-    """Group articles (newest first) by every term; ``to_canonical(text, lang)`` gives the key."""
+    """Group articles (newest first) by every term; ``to_canonical(text, lang)`` gives the key.
+
+    ``related`` is a related-articles map computed earlier for the same articles, tags and dates
+    (a rebuild after a body edit): it is reused, since computing it is quadratic in a tag's size.
+    """
     terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
     article_terms: dict[str, dict[str, list[Term]]] = {}
     years: dict[int, list[Article]] = {}
@@ -109,7 +114,7 @@ def build_taxonomy(
         # Most-used first, then by key: the order readers expect on an index page.
         ordered[kind] = sorted(by_key.values(), key=lambda t: (-len(t.articles), t.key))
     taxonomy = Taxonomy(ordered, article_terms, dict(sorted(years.items(), reverse=True)))
-    taxonomy.related = related_articles(articles, article_terms)
+    taxonomy.related = related if related is not None else related_articles(articles, article_terms)
     return taxonomy
 
 
