@@ -8,11 +8,14 @@ build did not write, is an error naming the page and line.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+
+import lxml.html
 
 from .diagnostics import Diagnostics
 from .urls import Urls
@@ -85,17 +88,98 @@ def problems(page: str, html: str, urls: Urls, written: set[str]) -> Iterator[tu
                              "which the build did not write")
 
 
+def _links(html: str) -> list[str]:
+    """Every URL attribute of a page, as references() finds them, read by libxml2 (fast, in C)."""
+    root = lxml.html.document_fromstring(html) if html.strip() else None
+    found: list[str] = []
+    if root is None:
+        return found
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        for name, value in element.items():
+            if name in _URL_ATTRS:
+                found.append(value.strip())
+            elif name == "srcset":
+                found.extend(url for c in value.split(",") if (url := c.strip().split(" ", 1)[0]))
+    return found
+
+
+class _Resolver:
+    """Where a page's URL leads inside the site, remembered: most URLs repeat on every page."""
+
+    def __init__(self, urls: Urls) -> None:
+        self.urls = urls
+        self.memo: dict[tuple[str, str], str | None] = {}
+
+    def targets(self, page: str, urls: list[str]) -> tuple[str, ...]:
+        """The site paths a page's URLs lead to ("\0" for one leaving the base path), each once."""
+        found: dict[str, None] = {}
+        for url in urls:
+            if not url or url.startswith("#"):
+                continue
+            # Root-relative and absolute URLs lead to the same place from every page.
+            key = ("" if url.startswith("/") or "://" in url else page.rpartition("/")[0], url)
+            if key not in self.memo:
+                self.memo[key] = self._site_path(page, url)
+            site_path = self.memo[key]
+            if site_path is not None:
+                found[site_path] = None
+        return tuple(sys.intern(p) for p in found)
+
+    def _site_path(self, page: str, url: str) -> str | None:
+        """The site path a URL names; None when it is not this site's; "\0" when it leaves the base path."""
+        urls = self.urls
+        parts = urlsplit(url)
+        if parts.scheme and parts.scheme not in ("http", "https"):
+            return None
+        target = urlsplit(urljoin(urls.absolute(page), url))
+        if f"{target.scheme}://{target.netloc}" != urls.origin:
+            return None
+        if not (target.path + "/").startswith(urls.base_path):
+            return "\0"
+        return unquote(target.path)[len(urls.base_path):] if target.path != urls.base_path[:-1] else ""
+
+
+# For each page: the content key it was written with and where its URLs lead (see check_output).
+Known = dict[str, tuple[str, tuple[str, ...]]]
+
+
 def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path,
-                 every: set[str] | None = None) -> None:
+                 every: set[str] | None = None, keys: dict[str, str] | None = None,
+                 known: Known | None = None) -> Known:
     """Check every HTML page under ``root`` (the staging folder); report them as under ``shown_as``.
 
     ``every`` is the whole site when ``written`` is only part of it (a rebuild writes the pages that
     changed): links from the written pages must land somewhere in it.
+
+    ``keys`` (site path -> content key) and ``known`` (what an earlier check found) let a page the
+    build did not change skip parsing: where its URLs lead is known, only whether they land is
+    checked again.
+    Returns what this check found, for the next one. A page with a problem is read once more the
+    slow way, for the line of each problem.
     """
+    keys, known = keys or {}, known or {}
+    site = written if every is None else every
+    resolver = _Resolver(urls)
+    found: Known = {}
     for rel in sorted(written):
         if not rel.endswith(".html"):
             continue
-        html = (root / rel).read_text(encoding="utf-8")
         page = rel.removesuffix("index.html")
-        for line, message in problems(page, html, urls, written if every is None else every):
+        key = keys.get(rel, "")
+        seen = known.get(rel)
+        html = None
+        if key and seen is not None and seen[0] == key:
+            targets = seen[1]
+        else:
+            html = (root / rel).read_text(encoding="utf-8")
+            targets = resolver.targets(page, _links(html))
+        if key:
+            found[rel] = (key, targets)
+        if all(t != "\0" and _target(t, site) for t in targets):
+            continue
+        html = html if html is not None else (root / rel).read_text(encoding="utf-8")
+        for line, message in problems(page, html, urls, site):
             diagnostics.error(shown_as / rel, line, message)
+    return found

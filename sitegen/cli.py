@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from . import __version__
 from .convert import GlossaryError
 from .diagnostics import BuildFailed, Diagnostics
 from .pipeline import BuildResult, build, check
+from .progress import Bar, BuildProgress, Lines, Silent
 from .review import Review
 from .settings import SettingsError, load
 
@@ -34,6 +36,15 @@ def summary(result: BuildResult) -> str:
     warnings = len(result.diagnostics.warnings)
     return (f"built {result.articles} articles: {pages}; {warnings} warning{'s' if warnings != 1 else ''}; "
             f"{result.seconds:.2f} s -> {result.out_dir}")
+
+
+def progress_for(console: Console, quiet: bool) -> BuildProgress:
+    """A bar on a terminal; plain lines in CI and when output is not a terminal."""
+    if quiet:
+        return Silent()
+    if console.is_terminal and not os.environ.get("CI"):
+        return Bar(console)
+    return Lines(console)
 
 
 def load_settings(source: Path, overrides: dict[str, Any]) -> Any:
@@ -64,15 +75,20 @@ def main() -> None:
               help="Also write the conversion review report (see 'sitegen check') to this file.")
 @click.option("--report-format", type=click.Choice(["text", "json"]), default=None,
               help="Format of --report [default: json for a .json file, else text].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the per-article work [default: one per core].")
+@click.option("--no-cache", is_flag=True, help="Build from scratch: neither read nor write .sitegen-cache/.")
 def build_command(source: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool,
-                  keep_going: bool, report_file: Path | None, report_format: str | None) -> None:
+                  keep_going: bool, report_file: Path | None, report_format: str | None, jobs: int | None,
+                  no_cache: bool) -> None:
     """Build the site into the output folder (default build/)."""
     console = _console()
     settings = load_settings(source, {"base_url": base_url} if base_url else {})
     diagnostics = Diagnostics()
     try:
         result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics,
-                       keep_going=keep_going, with_review=report_file is not None)
+                       keep_going=keep_going, with_review=report_file is not None,
+                       progress=progress_for(console, quiet), jobs=jobs, cache=not no_cache)
     except KeyboardInterrupt:
         console.print("interrupted: the previous output is untouched", style="bold red")
         sys.exit(130)
@@ -82,6 +98,8 @@ def build_command(source: Path, out: Path | None, base_url: str | None, strict: 
         console.print(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous output is "
                       "untouched", style="bold red")
         sys.exit(EXIT_ERRORS)
+    if result.cache_note:
+        console.print(result.cache_note, style="yellow", markup=False)
     if result.diagnostics.errors:
         report(result.diagnostics, console)
         errors = len(result.diagnostics.errors)

@@ -263,17 +263,23 @@ def _path_setting(value: Any) -> str | None:
 def load_article(
     path: Path, settings: Settings, parsers: Parsers, diagnostics: Diagnostics,
     detect_script: Callable[[str], str], fallback_date: Callable[[Path], tuple[datetime, str]],
+    raw: bytes | None = None, front_only: bool = False,
 ) -> Article | None:
     """Read one file into an Article, or None when it is a draft or has errors.
 
     Every problem of the file is reported, not only the first, so that one run lists them all.
+    ``raw`` is the file's bytes when the caller has read them. With ``front_only`` the body is
+    not parsed when the front-matter gives the title: the Article has no tokens and no
+    body-derived fields (summary, counts), but everything that decides its URL and how links to
+    it read, exactly as a full load gives them.
     """
     errors = len(diagnostics.errors)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        diagnostics.error(path, 1, f"cannot read file: {exc.strerror or exc}")
-        return None
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            diagnostics.error(path, 1, f"cannot read file: {exc.strerror or exc}")
+            return None
     try:
         text = decode(raw)
         front = split(text)
@@ -288,7 +294,10 @@ def load_article(
     # A .txt file without front-matter is plain text: one paragraph per line.
     plain = path.suffix.lower() == ".txt" and not front.format
     env: dict[str, Any] = {}
-    tokens = (parsers.plain if plain else parsers.markdown).parse(front.body, env)
+    if front_only and meta.get("title") is not None and str(meta["title"]).strip():
+        tokens: list[Token] = []
+    else:
+        tokens = (parsers.plain if plain else parsers.markdown).parse(front.body, env)
     if "too_deep_line" in env:
         diagnostics.warning(path, front.body_line + env["too_deep_line"],
                             f"blocks nested more than {DEEPEST} levels deep: deeper lines are shown as "
@@ -362,7 +371,9 @@ def load_article(
         else:
             lang = edition.lang
     else:
-        script = detect_script(plain_text_of(tokens) or title)
+        # From the body as written, not from its tokens, so that a front-matter scan
+        # (front_only) knows the script without parsing the body.
+        script = detect_script(front.body.strip() or title)
         lang = next((e.lang for e in settings.editions if e.script == script), settings.default_edition.lang)
 
     glossary = None
@@ -380,8 +391,7 @@ def load_article(
     if len(diagnostics.errors) > errors:
         return None
 
-    body_text = plain_text_of(tokens)
-    cjk, words = count_text(body_text)
+    cjk, words = count_text(plain_text_of(tokens)) if tokens else (0, 0)
     if meta.get("summary"):
         summary = str(meta["summary"]).strip()
     elif summary_tokens is not None:
@@ -435,12 +445,8 @@ class LoadedSource:
     diagnostics: list[Diagnostic]
 
 
-def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: Callable[[str], str],
-                  cache: dict[Path, LoadedSource] | None = None) -> list[Article]:
-    """Every article of the site; with ``cache`` (kept by the caller between builds), files whose
-    content did not change are not parsed again, and files that went away leave the cache."""
-    parsers = make_parsers(html=settings.unsafe_html)
-    sources = find_sources(settings.content_path)
+def date_fallback(settings: Settings, sources: list[Path]) -> Callable[[Path], tuple[datetime, str]]:
+    """When a file gives no date: its first commit date in git, else its modification time."""
     dates: dict[Path, datetime] | None = None
 
     def fallback_date(path: Path) -> tuple[datetime, str]:
@@ -453,6 +459,16 @@ def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: C
             return first_commit.astimezone(settings.tz), "file's first commit date"
         return datetime.fromtimestamp(path.stat().st_mtime, settings.tz), "file's modification time"
 
+    return fallback_date
+
+
+def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: Callable[[str], str],
+                  cache: dict[Path, LoadedSource] | None = None) -> list[Article]:
+    """Every article of the site; with ``cache`` (kept by the caller between builds), files whose
+    content did not change are not parsed again, and files that went away leave the cache."""
+    parsers = make_parsers(html=settings.unsafe_html)
+    sources = find_sources(settings.content_path)
+    fallback_date = date_fallback(settings, sources)
     articles = []
     for path in sources:
         if cache is None:

@@ -429,6 +429,12 @@ class Converter:
         self._quotes = quotes
         self._directions: dict[tuple[str, str], Direction] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # What a worker process gets: the configuration, not the OpenCC objects (it builds its own).
+        state = {k: v for k, v in self.__dict__.items() if k != "_detectors"}
+        state["_directions"] = {}
+        return state
+
     def direction(self, source: str, target: str) -> Direction:
         key = (source, target)
         if key not in self._directions:

@@ -7,6 +7,7 @@ images are found next to their article and copied beside its page.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -168,14 +169,15 @@ class LinkCache:
 
 
 def resolve_links(articles: list[Article], diagnostics: Diagnostics, old: OldSite | None = None,
-                  cache: LinkCache | None = None) -> dict[str, dict[str, Path]]:
+                  cache: LinkCache | None = None, index: LinkIndex | None = None) -> dict[str, dict[str, Path]]:
     """Annotate every link and tag token with the article it names; return each article's assets.
 
     ``meta["article"]`` holds the target's key; an unresolved link's open and close tokens get
     ``meta["unresolved"]`` so that the renderer writes a marked span instead of a dead href.
     The assets are ``{% asset_img %}`` files by the name the page refers to them.
     """
-    index = build_index(articles, old)
+    # ``index``: the whole site's, when articles are resolved a few at a time (in worker processes).
+    index = index or build_index(articles, old)
     if cache is not None and (cache.keys != index.by_key.keys() or cache.old != old):
         cache.keys, cache.old = frozenset(index.by_key), old
         cache.done.clear()
@@ -287,3 +289,67 @@ def link_targets(article: Article) -> tuple[str, ...]:
             elif "unresolved" in token.meta:
                 targets.append("?" + token.meta["unresolved"])
     return tuple(targets)
+
+
+# -- what a rendered body depends on, for the build cache ---------------------------------------
+
+def link_specs(article: Article) -> tuple[tuple[str, tuple[str, str] | None], ...]:
+    """Every link of a body as written: (href, template-tag reference)."""
+    return tuple((str(token.attrGet("href") or ""), token.meta.get("ref"))
+                 for block in article.tokens if block.type == "inline"
+                 for token in block.children or () if token.type == "link_open")
+
+
+def link_target(index: LinkIndex, article: Article, href: str,
+                ref: tuple[str, str] | None) -> tuple[str | None, tuple[str, ...]]:
+    """(key, ambiguous candidates) a link resolves to, by the same rules as _resolve_inline."""
+    if ref is not None:
+        found, candidates = resolve_ref(index, article, ref)
+    else:
+        old_key, _, from_old_site = old_url_target(index.old, href)
+        if old_key is not None or from_old_site:
+            return old_key, ()
+        content = content_target(href)
+        if content is None:
+            return None, ()
+        found, candidates = resolve(index, article, content[0])
+    return (found.key if found is not None else None), tuple(c.key for c in candidates)
+
+
+def link_state(index: LinkIndex, article: Article, specs: tuple[tuple[str, tuple[str, str] | None], ...],
+               assets: tuple[str, ...], paths: dict[str, str], images: tuple[tuple[str, object], ...]) -> str:
+    """A digest of everything outside an article that its rendered body shows.
+
+    That is where each link leads and the title it may show (a tag link without text shows the
+    linked article's title), which asset files exist, and the sizes of its images (``images``:
+    (src, size) pairs): a body rendered earlier is still right exactly while this digest is the same.
+    """
+    state: list[object] = []
+    for href, ref in specs:
+        key, candidates = link_target(index, article, href, ref)
+        target = index.by_key.get(key) if key else None
+        state.append((key, candidates, paths.get(key) if key else None,
+                      (target.title, target.lang, target.glossary) if target is not None else None))
+    state.extend((name, str(_asset(article, name))) for name in assets)
+    state.append(images)
+    return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
+
+
+def image_sources(article: Article) -> tuple[str, ...]:
+    """Every image URL of a body as written: the body shows their sizes (images.LocalImages)."""
+    found: list[str] = []
+
+    def walk(tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.type == "image":
+                found.append(str(token.attrGet("src") or ""))
+            if token.children:
+                walk(token.children)
+
+    walk(article.tokens)
+    return tuple(found)
+
+
+def asset_names(article: Article) -> tuple[str, ...]:
+    return tuple(token.meta["asset"] for block in article.tokens if block.type == "inline"
+                 for token in block.children or () if token.type == "image" and "asset" in token.meta)

@@ -2,12 +2,18 @@
 
 A failed or interrupted build therefore never leaves a half-written site: the previous
 output stays exactly as it was until the new one is whole.
+
+Writes are quiet: a file whose bytes did not change is not written again but hard-linked from
+the previous output into the staging folder, so it keeps its inode and modification time and
+deploys and rsync see only real changes. Linking never changes the previous output's files (they
+gain a second name, nothing else), so the guarantee above still holds.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path, PurePosixPath
 
@@ -53,12 +59,38 @@ def recover(final: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+# What a build knows of a file it wrote: (page key, size, mtime_ns, inode).
+Written = tuple[str, int, int, int]
+
+
+def discard(folder: Path) -> None:
+    """Delete a folder without waiting for it.
+
+    The previous output is tens of thousands of files and folders; deleting them can take longer
+    than the whole rest of a warm build on a busy disk, and nothing needs them gone first. So the
+    folder is renamed out of the way (off the .NAME.* names that recover() and the user see) and
+    removed by a detached ``rm``; where that cannot start, here and now.
+    """
+    trash = folder.parent / f".sitegen-trash-{folder.name.lstrip('.')}"
+    try:
+        folder.rename(trash)
+        subprocess.Popen(["rm", "-rf", "--", str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        shutil.rmtree(trash if trash.exists() else folder, ignore_errors=True)
+
+
 class Output:
-    def __init__(self, final: Path, lock: threading.Lock | None = None) -> None:
+    def __init__(self, final: Path, lock: threading.Lock | None = None,
+                 previous: dict[str, Written] | None = None) -> None:
         self.final = final.resolve()
         self.lock = lock or threading.Lock()  # held while the new site replaces the old
         self.root = self.final.parent / f".{self.final.name}.staging-{os.getpid()}"
-        self.written: set[str] = set()
+        self.written: set[str] = set()  # every file of the new output
+        self.changed: set[str] = set()  # the files whose bytes are new
+        self.previous = previous or {}  # the last build's manifest (see keep())
+        self.manifest: dict[str, Written] = {}
+        self._folders: set[Path] = set()
 
     def __enter__(self) -> Output:
         self.recover()
@@ -80,17 +112,69 @@ class Output:
         if relative.is_absolute() or any(part in ("..", "") for part in relative.parts) or "\\" in site_path:
             raise UnsafePath(f"output path {site_path!r} would leave the output folder")
         path = self.root.joinpath(*relative.parts)
-        if not path.resolve().is_relative_to(self.root.resolve()):
+        # Resolving follows symbolic links, one lstat per folder of the path: needed only where a
+        # folder exists that this build did not make itself (it makes no links), not per page.
+        if (path.parent not in self._folders and path.parent.exists()
+                and not path.resolve().is_relative_to(self.root.resolve())):
             raise UnsafePath(f"output path {site_path!r} would leave the output folder")
         return path
 
-    def write(self, site_path: str, data: str | bytes) -> None:
+    def _claim(self, site_path: str) -> Path:
         path = self.target(site_path)
         if site_path in self.written:
             raise UnsafePath(f"two pages would be written to {site_path!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         self.written.add(site_path)
+        return path
+
+    def _old(self, site_path: str) -> Path:
+        return self.final.joinpath(*PurePosixPath(site_path).parts)
+
+    def _link_old(self, site_path: str, path: Path) -> bool:
+        try:
+            os.link(self._old(site_path), path)
+            return True
+        except OSError:  # no previous file, or a file system without hard links
+            return False
+
+    def _record(self, site_path: str, path: Path, key: str) -> None:
+        info = path.stat()
+        self.manifest[site_path] = (key, info.st_size, info.st_mtime_ns, info.st_ino)
+
+    def keep(self, site_path: str, key: str) -> bool:
+        """Take the previous output's file as it is, without rendering it again, when it was made
+        from the same inputs (``key``) and nobody changed it since (size, mtime, inode)."""
+        known = self.previous.get(site_path)
+        if known is None or not key or known[0] != key:
+            return False
+        try:
+            info = self._old(site_path).stat()
+        except OSError:
+            return False
+        if (info.st_size, info.st_mtime_ns, info.st_ino) != known[1:]:
+            return False
+        path = self._claim(site_path)
+        if not self._link_old(site_path, path):
+            self.written.discard(site_path)
+            return False
+        self.manifest[site_path] = known
+        return True
+
+    def write(self, site_path: str, data: str | bytes, key: str = "") -> None:
+        """Write a file; when the previous output has the same bytes there, link that file instead."""
+        path = self._claim(site_path)
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        old = self._old(site_path)
+        try:
+            same = old.stat().st_size == len(data) and old.read_bytes() == data
+        except OSError:
+            same = False
+        if not (same and self._link_old(site_path, path)):
+            path.write_bytes(data)
+            self.changed.add(site_path)
+        self._record(site_path, path, key)
 
     def record(self, site_paths: list[str]) -> None:
         """Files a later stage (the search indexer) wrote into staging by itself."""
@@ -104,7 +188,7 @@ class Output:
                 self.final.rename(old)
             self.root.rename(self.final)
         if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+            discard(old)
 
 
 class Patch(Output):

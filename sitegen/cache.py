@@ -1,0 +1,121 @@
+"""The persistent build cache (``.sitegen-cache/`` in the site folder): what a build reuses from the last.
+
+Every entry is found by what it was made from (a file's bytes, the settings, the glossary, the
+templates, the sitegen version), so a stale entry is never looked up rather than detected. Every
+entry also carries a checksum: an entry that fails it, or a database SQLite cannot read, means the
+cache is corrupt, and a corrupt cache is thrown away whole and never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_DIR = ".sitegen-cache"
+# Bump when what the cache holds changes shape: an older cache is then emptied, not misread.
+FORMAT = "2"
+
+
+class CacheCorrupt(Exception):
+    pass
+
+
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class Store:
+    """Blobs by (kind, id) in one SQLite file, each with a checksum verified on every read."""
+
+    def __init__(self, folder: Path | None) -> None:
+        # Without a folder (--no-cache) the store still holds this build's bodies, in a temporary
+        # folder that goes away with it: the build never keeps every body in memory.
+        self.temporary = folder is None
+        self.folder = Path(tempfile.mkdtemp(prefix="sitegen-store-")) if folder is None else folder
+        # A failed first build leaves no cache folder behind: it wrote nothing anywhere else either.
+        self.created = self.temporary or not self.folder.exists()
+        self.note = ""
+        try:
+            self._open()
+        except (sqlite3.DatabaseError, CacheCorrupt):
+            self.discard("the build cache was corrupt: it was discarded and the site built from scratch")
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.temporary and not (self.folder / ".gitignore").exists():
+            (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        self.db = sqlite3.connect(self.folder / "cache.sqlite", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, id TEXT, data BLOB, checksum BLOB, "
+                        "PRIMARY KEY (kind, id)) WITHOUT ROWID")
+        self.db.execute("BEGIN")
+        version = self.get("meta", "version")
+        if version != f"{FORMAT}/{__version__}".encode():
+            # Another sitegen wrote it: nothing in it can be assumed to mean the same.
+            self.db.execute("DELETE FROM entries")
+            self.put("meta", "version", f"{FORMAT}/{__version__}".encode())
+
+    def discard(self, note: str) -> None:
+        """Throw the whole cache away and start an empty one."""
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.db.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.note = note
+        self._open()
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        try:
+            row = self.db.execute("SELECT data, checksum FROM entries WHERE kind = ? AND id = ?",
+                                  (kind, key)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(exc)) from None
+        if row is None:
+            return None
+        data, checksum = row
+        if _checksum(data) != checksum:
+            raise CacheCorrupt(f"{kind} {key}: checksum mismatch")
+        return bytes(data)
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, data, _checksum(data)))
+
+    def has(self, kind: str, key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM entries WHERE kind = ? AND id = ?", (kind, key)).fetchone() is not None
+
+    def get_object(self, kind: str, key: str) -> Any:
+        data = self.get(kind, key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception as exc:  # a checksum that matches over unreadable data: still corrupt
+            raise CacheCorrupt(f"{kind} {key}: {exc}") from None
+
+    def put_object(self, kind: str, key: str, value: Any) -> None:
+        self.put(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def retain(self, kind: str, keys: set[str]) -> None:
+        """Delete the entries of ``kind`` this build did not use, so that the cache does not grow forever."""
+        stored = {row[0] for row in self.db.execute("SELECT id FROM entries WHERE kind = ?", (kind,))}
+        self.db.executemany("DELETE FROM entries WHERE kind = ? AND id = ?", ((kind, k) for k in stored - keys))
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    def close(self, *, keep: bool) -> None:
+        """Close; ``keep=False`` drops what this build added (a failed build must not leave half a cache)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("COMMIT" if keep else "ROLLBACK")
+        self.db.close()
+        if self.temporary or (self.created and not keep):
+            shutil.rmtree(self.folder, ignore_errors=True)

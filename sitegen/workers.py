@@ -1,0 +1,231 @@
+"""The per-article work of a build, done in a pool of worker processes.
+
+Each worker is handed only what its articles need: file paths, the settings, the converter's
+configuration and the site-wide link index (keys, file names and URLs; no bodies). It reads,
+parses, converts and renders each article's body for every edition itself and sends back HTML
+(compressed) plus the small metadata the main process needs for index pages. Parsed tokens never
+cross a process boundary: they cost more to pickle than to make.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .content import Article, load_article, make_parsers
+from .convert import Converter
+from .diagnostics import Diagnostic, Diagnostics
+from .images import LocalImages
+from .links import LinkIndex, asset_names, image_sources, link_specs, link_state, resolve_links
+from .render import THEME, ArticleTexts, BodyWriter
+from .settings import Settings
+from .urls import Urls
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Articles per task: small enough to balance two workers and show progress, large enough that
+# sending a task costs nothing next to doing it.
+CHUNK = 24
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def record_digest(file_digest: str, fingerprint: str, fallback_date: tuple[datetime, str] | None) -> str:
+    """What an article's record is made from besides its links: its bytes, the settings (see
+    pipeline.fingerprints), and the date the build gives a file without one."""
+    return digest(file_digest, fingerprint, repr(fallback_date))
+
+
+@dataclass
+class ArticleRecord:
+    """What a worker made of one content file: all the main process keeps of it."""
+
+    key: str
+    digest: str  # record_digest(): what it was made from, besides its links
+    article: Article | None  # without tokens; None when the file cannot be used (see diagnostics)
+    diagnostics: list[Diagnostic]
+    links: tuple[tuple[str, tuple[str, str] | None], ...]  # links.link_specs()
+    asset_names: tuple[str, ...]
+    images: tuple[str, ...]  # links.image_sources()
+    link_state: str  # links.link_state() when the body was rendered
+    assets: dict[str, Path]  # {% asset_img %} files by the name the body uses
+    texts: ArticleTexts | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the workers need for the whole build, sent once to each worker."""
+
+    settings: Settings
+    converter: Converter
+    index: LinkIndex  # of every article, as the front-matter scan found them
+    paths: dict[str, str]  # article key -> site path inside an edition
+    dates: dict[Path, tuple[datetime, str]]  # fallback dates of files whose front-matter gives none
+    fingerprint: str  # settings, glossary and sitegen version
+    root: Path  # where diagnostics' paths are shown from
+    in_feeds: frozenset[str]  # keys of the articles some feed carries: they need absolute-URL bodies
+
+
+# A date that marks "the front-matter gives none": the build looks the real one up (git) once
+# for all such files, in the main process.
+NO_DATE = (datetime(1970, 1, 1, tzinfo=UTC), "")
+
+
+# -- work done in the workers -----------------------------------------------------------------
+
+def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[tuple[Article | None, bool]]:
+    """Each file's front-matter as an Article without body (see load_article's front_only), and
+    whether it needs a fallback date."""
+    settings, converter = given
+    parsers = make_parsers(html=settings.unsafe_html)
+    detect = converter.detect_script
+    out = []
+    for path in paths:
+        undated: list[Path] = []
+
+        def no_date(p: Path, undated: list[Path] = undated) -> tuple[datetime, str]:
+            undated.append(p)
+            return NO_DATE
+
+        article = load_article(path, settings, parsers, Diagnostics(), detect, no_date, front_only=True)
+        out.append((article, bool(undated)))
+    return out
+
+
+def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[str, bytes]]]:
+    """Load, link, convert and render each article; bodies come back zlib-compressed by digest."""
+    settings = job.settings
+    parsers = make_parsers(html=settings.unsafe_html)
+    writer = BodyWriter(job.converter)
+    urls = Urls(settings.base_url)
+    images = site_images(settings, urls)
+    content_dir = settings.content_path
+    out = []
+    for path in paths:
+        key = path.relative_to(content_dir).as_posix()
+        diagnostics = Diagnostics(job.root)
+        try:
+            raw: bytes | None = path.read_bytes()
+        except OSError:
+            raw = None  # load_article reads again and reports why it cannot
+        made_from = record_digest(digest(raw) if raw is not None else "", job.fingerprint, job.dates.get(path))
+        article = load_article(path, settings, parsers, diagnostics, job.converter.detect_script,
+                               lambda p: job.dates[p], raw)
+        bodies: dict[str, bytes] = {}
+        record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", {}, None)
+        if article is not None:
+            record.assets = resolve_links([article], diagnostics, index=job.index).get(key, {})
+            record.links, record.asset_names = link_specs(article), asset_names(article)
+            record.images = image_sources(article)
+            if key in job.paths:
+                record.link_state = body_state(job.index, article, record, job.paths, images)
+                record.texts = _texts(job, writer, urls, images, article, bodies)
+            record.article = replace(article, tokens=[])
+        out.append((record, bodies))
+    return out
+
+
+def site_images(settings: Settings, urls: Urls) -> LocalImages:
+    return LocalImages((settings.static_path, THEME / "static"), urls.base_path)
+
+
+def body_state(index: LinkIndex, article: Article, record: ArticleRecord, paths: dict[str, str],
+               images: LocalImages) -> str:
+    """links.link_state() of what a record's body shows from outside the article."""
+    sizes = tuple((src, images.size(src)) for src in record.images)
+    return link_state(index, article, record.links, record.asset_names, paths, sizes)
+
+
+def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, article: Article,
+           bodies: dict[str, bytes]) -> ArticleTexts:
+    converter = job.converter
+    titles, summaries, digests, feed_digests = {}, {}, {}, {}
+    for edition in job.settings.editions:
+        lang = edition.lang
+        # An article's own glossary converts its title and summary too (see Site.converter_for).
+        own = converter.with_glossary(article.glossary) if article.glossary is not None else converter
+        titles[lang] = own.text(article.title, article.lang, lang)
+        summaries[lang] = own.text(article.summary, article.lang, lang)
+
+        def title_of(key: str, lang: str = lang) -> str:
+            target = job.index.by_key[key]
+            if target.glossary is not None:
+                return converter.with_glossary(target.glossary).text(target.title, target.lang, lang)
+            return converter.text(target.title, target.lang, lang)
+
+        def href_of(key: str, prefix: str = edition.prefix) -> str:
+            return urls.href(f"{prefix}/{job.paths[key]}")
+
+        def url_of(key: str, prefix: str = edition.prefix) -> str:
+            return urls.absolute(f"{prefix}/{job.paths[key]}")
+
+        # Each text converted once per edition, whichever variants of the body are rendered.
+        texts = writer.converted(article, lang)
+        variants = [(digests, href_of)] + ([(feed_digests, url_of)] if article.key in job.in_feeds else [])
+        for found, link in variants:
+            html = writer.html(article, lang, texts, link, title_of, images.size).encode()
+            found[lang] = digest(html)
+            bodies[found[lang]] = zlib.compress(html, 1)
+    return ArticleTexts(titles, summaries, digests, feed_digests)
+
+
+# -- the pool ---------------------------------------------------------------------------------
+
+# This worker process's share of the build, set once when the pool starts it. It lives in the
+# worker only (the main process never sets it), so it is per-process input, not a shared cache.
+_given: Any = None
+
+
+def _start(given: Any) -> None:
+    global _given
+    _given = given
+
+
+def _call(task: tuple[Callable[[Any, Sequence[T]], list[R]], Sequence[T]]) -> list[R]:
+    fn, chunk = task
+    return fn(_given, chunk)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
+        advance: Callable[[int], None]) -> Iterator[R]:
+    """``fn(given, chunk)`` over ``items`` in chunks, in order; in ``jobs`` processes when it pays."""
+    parts = chunks(items)
+    if jobs <= 1 or len(parts) <= 1:
+        # Too little work to be worth starting processes (an edit of one article, a tiny site).
+        for part in parts:
+            yield from fn(given, part)
+            advance(len(part))
+        return
+    # fork: workers start in milliseconds with sitegen already imported; ``given`` is inherited,
+    # never pickled.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start,
+                             initargs=(given,)) as pool:
+        for part, results in zip(parts, pool.map(_call, [(fn, p) for p in parts]), strict=True):
+            yield from results
+            advance(len(part))

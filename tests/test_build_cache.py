@@ -1,0 +1,313 @@
+"""Speed features from the outside: the worker pool, the persistent cache, quiet writes, progress.
+
+No test here looks at a clock. The cache tests change one thing a build depends on, build again
+with the cache, and check both what the change must show and that the whole output is byte for
+byte what a build from scratch (--no-cache) makes: nothing stale survives.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import Site, make_site, text_of
+from rich.console import Console
+
+from sitegen import cache, feeds, pipeline
+from sitegen.cli import progress_for
+from sitegen.output import Output
+from sitegen.progress import Bar, Lines, Silent
+
+SETTINGS = 'title = "测试站"\nsearch = false\n'
+
+
+def article(n: int, title: str, body: str = "", links: str = "") -> str:
+    return (f"---\ntitle: {title}\ndate: 2025-01-01 {n // 60:02d}:{n % 60:02d}:00\ntags: [芯片, 标签{n % 3}]\n---\n\n"
+            f"{body or f'第{n}篇文章的正文，讲软件和网络。'}{links}\n")
+
+
+def news_site(root: Path, count: int = 30, settings: str = SETTINGS) -> Site:
+    files = {f"{n:03d}.md": article(n, f"文章{n}", links=f"参见[上一篇]({n - 1:03d}.md)。" if n > 1 else "")
+             for n in range(1, count + 1)}
+    return make_site(root, SETTINGS if settings == SETTINGS else settings, files)
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def stats(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def assert_fresh(site: Site, tmp_path: Path) -> None:
+    """The cached build's output is exactly what a build from scratch writes."""
+    fresh = tmp_path / "fresh"
+    run = site.build("--no-cache", "--out", str(fresh))
+    assert run.exit_code == 0, run.stderr
+    assert snapshot(site.out) == snapshot(fresh)
+
+
+def build_ok(site: Site, *args: str) -> None:
+    run = site.build(*args)
+    assert run.exit_code == 0, run.stderr
+
+
+# -- the worker pool -------------------------------------------------------------------------------
+
+def test_jobs_build_the_same_site_as_one_process(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=60)  # several chunks: the pool really runs
+    build_ok(site, "--no-cache", "--jobs", "2")
+    pooled = snapshot(site.out)
+    build_ok(site, "--no-cache", "--jobs", "1")
+    assert snapshot(site.out) == pooled
+    assert text_of(site.html("zh-hant/060/"), ".body p") == "第60篇文章的正文，講軟體和網路。參見上一篇。"
+    assert site.html("zh-hant/060/").css_first(".body a").attributes["href"] == "/zh-hant/059/"
+
+
+def test_jobs_must_be_positive(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=2)
+    run = site.build("--jobs", "0")
+    assert run.exit_code == 2 and "--jobs" in run.stderr
+
+
+# -- the persistent cache: one test per dependency ---------------------------------------------------
+
+def test_cache_is_written_and_ignored_by_git(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=3)
+    build_ok(site)
+    assert (site.root / ".sitegen-cache" / "cache.sqlite").is_file()
+    assert (site.root / ".sitegen-cache" / ".gitignore").read_text() == "*\n"
+
+
+def test_changed_article_is_rebuilt(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    site.write("015.md", article(15, "改过的标题", body="改过的正文讲硬件。"))
+    build_ok(site)
+    page = site.html("zh-hant/015/")
+    assert text_of(page, "article h1") == "改過的標題"
+    assert text_of(page, ".body p") == "改過的正文講硬體。"
+    # Its neighbours' prev/next links and the lists show the new title too.
+    assert "改过的标题" in (site.out / "zh-hans/016/index.html").read_text(encoding="utf-8")
+    assert "改過的標題" in (site.out / "zh-hant/tags/芯片/index.html").read_text(encoding="utf-8")
+    assert_fresh(site, tmp_path)
+
+
+def test_deleted_article_leaves_no_trace(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    (site.root / "content" / "030.md").unlink()
+    run = site.build()
+    assert run.exit_code == 0
+    assert not (site.out / "zh-hans/030").exists()
+    assert "文章30" not in (site.out / "zh-hans/index.html").read_text(encoding="utf-8")
+    assert_fresh(site, tmp_path)
+
+
+def test_changed_template_is_used_for_every_page(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    (site.root / "templates").mkdir()
+    (site.root / "templates" / "_footer.html").write_text('<p class="marker">新页脚</p>\n', encoding="utf-8")
+    build_ok(site)
+    for rel in ("zh-hans/", "zh-hant/003/", "zh-hans/tags/芯片/"):
+        assert text_of(site.html(rel), ".marker") == "新页脚"
+    assert_fresh(site, tmp_path)
+
+
+def test_changed_setting_is_used_for_every_page(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    (site.root / "pyproject.toml").write_text("[tool.sitegen]\n" + SETTINGS.replace("测试站", "新名字"),
+                                              encoding="utf-8")
+    build_ok(site)
+    for rel in ("zh-hans/", "zh-hans/003/", "zh-hant/tags/"):
+        assert "新名字" in text_of(site.html(rel), "title")
+    assert_fresh(site, tmp_path)
+
+
+def test_changed_glossary_converts_again(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    assert "軟體" in text_of(site.html("zh-hant/003/"), ".body p")
+    site.write("glossary.toml", '[[group]]\nname = "ours"\nentries = [{ zh-Hans = "软件", zh-Hant = "軟件" }]\n')
+    build_ok(site)
+    body = text_of(site.html("zh-hant/003/"), ".body p")
+    assert "軟件" in body and "軟體" not in body
+    assert_fresh(site, tmp_path)
+
+
+def test_linked_article_title_and_slug_reach_the_linking_page(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    # A tag link without text shows the linked article's title; a Markdown link, its URL.
+    site.write("100.md", "---\ntitle: 链接页\ndate: 2025-02-01\n---\n\n见{% post_link 002 %}和[这篇](003.md)。\n")
+    build_ok(site)
+    page = site.html("zh-hant/100/")
+    assert page.css(".body a")[0].text() == "文章2"
+    site.write("002.md", article(2, "新的标题"))
+    site.write("003.md", article(3, "文章3").replace("---\ntitle", "---\nslug: moved\ntitle"))
+    build_ok(site)
+    links = site.html("zh-hant/100/").css(".body a")
+    assert links[0].text() == "新的標題"
+    assert links[1].attributes["href"] == "/zh-hant/moved/"
+    assert_fresh(site, tmp_path)
+
+
+def test_missing_link_target_appearing_makes_the_link_live(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=3)
+    site.write("010.md", article(10, "引用", links="见[未来](020.md)。"))
+    build_ok(site)
+    assert site.html("zh-hans/010/").css(".body .unresolved-link")
+    site.write("020.md", article(20, "未来"))
+    build_ok(site)
+    assert site.html("zh-hans/010/").css_first(".body a[href='/zh-hans/020/']") is not None
+    assert_fresh(site, tmp_path)
+
+
+def test_new_sitegen_version_discards_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = news_site(tmp_path / "s", count=3)
+    build_ok(site)
+    # What the old version stored is not read by the new one: a stored record would say "old".
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
+    assert db.execute("SELECT count(*) FROM entries WHERE kind = 'records'").fetchone()[0] == 1
+    db.close()
+    for module in (cache, pipeline, feeds):
+        monkeypatch.setattr(module, "__version__", "99.0.0")
+    build_ok(site)
+    # What shows the version (the feeds' generator) shows the new one: it was written again.
+    atom = ET.parse(site.out / "zh-hans/feeds/atom.xml").getroot()
+    assert atom.find("{http://www.w3.org/2005/Atom}generator").attrib["version"] == "99.0.0"
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
+    assert db.execute("SELECT data FROM entries WHERE kind = 'meta'").fetchone()[0] == f"{cache.FORMAT}/99.0.0".encode()
+    db.close()
+
+
+# -- a cache that cannot be trusted ---------------------------------------------------------------
+
+def test_corrupt_entry_is_detected_and_the_cache_discarded(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
+    # Every stored body says something else now; the checksums no longer match.
+    db.execute("UPDATE entries SET data = ? WHERE kind = 'body'", (b"not what was stored",))
+    db.commit()
+    db.close()
+    site.write("004.md", article(4, "改了"))  # so that the pages showing bodies are rendered again
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    assert "cache was corrupt" in run.stderr
+    assert_fresh(site, tmp_path)
+
+
+def test_garbage_cache_file_is_discarded(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    (site.root / ".sitegen-cache" / "cache.sqlite").write_bytes(os.urandom(8192))
+    for extra in (".sitegen-cache/cache.sqlite-wal", ".sitegen-cache/cache.sqlite-shm"):
+        (site.root / extra).unlink(missing_ok=True)
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    assert "cache was corrupt" in run.stderr
+    assert_fresh(site, tmp_path)
+
+
+def test_no_cache_neither_reads_nor_writes_it(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=3)
+    build_ok(site, "--no-cache")
+    assert not (site.root / ".sitegen-cache").exists()
+    build_ok(site)
+    junk = os.urandom(4096)
+    (site.root / ".sitegen-cache" / "cache.sqlite").write_bytes(junk)
+    run = site.build("--no-cache")
+    assert run.exit_code == 0 and "cache" not in run.stderr
+    assert (site.root / ".sitegen-cache" / "cache.sqlite").read_bytes() == junk
+
+
+# -- quiet writes and the atomic guarantee -----------------------------------------------------------
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    before = stats(site.out)
+    build_ok(site)
+    assert stats(site.out) == before  # same inode, same modification time: nothing rewritten
+    site.write("015.md", article(15, "文章15", body="只改了这一篇的正文。"))
+    build_ok(site)
+    after = stats(site.out)
+    changed = {rel for rel in after if after[rel] != before.get(rel)}
+    assert {"zh-hans/015/index.html", "zh-hant/015/index.html"} <= changed
+    assert "zh-hans/001/index.html" not in changed and "static/style.css" not in changed
+    # Without the cache too: bytes that did not change are not written again.
+    build_ok(site, "--no-cache")
+    assert stats(site.out) == after
+
+
+def test_a_build_that_fails_late_leaves_the_previous_output_exactly(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    files, before = snapshot(site.out), stats(site.out)
+    site.write("015.md", article(15, "新标题", body="新的正文。"))
+
+    def crash(self: Output) -> None:
+        raise KeyboardInterrupt  # as if the user pressed Ctrl-C just before the swap
+
+    monkeypatch.setattr(Output, "commit", crash)
+    run = site.build()
+    assert run.exit_code == 130
+    assert snapshot(site.out) == files and stats(site.out) == before
+    assert not list(site.root.glob(".build.staging-*"))
+
+
+def test_a_failed_build_leaves_the_previous_output_and_cache(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    files, before = snapshot(site.out), stats(site.out)
+    site.write("bad.md", "---\ntitle: [坏\n---\n正文\n")
+    assert site.build().exit_code == 2
+    assert snapshot(site.out) == files and stats(site.out) == before
+    (site.root / "content" / "bad.md").unlink()
+    build_ok(site)
+    assert stats(site.out) == before
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    pipe = Console(file=io.StringIO(), force_terminal=False)
+    monkeypatch.delenv("CI", raising=False)
+    assert isinstance(progress_for(terminal, quiet=False), Bar)
+    assert isinstance(progress_for(pipe, quiet=False), Lines)
+    assert isinstance(progress_for(terminal, quiet=True), Silent)
+    monkeypatch.setenv("CI", "true")
+    assert isinstance(progress_for(terminal, quiet=False), Lines)
+
+
+def test_bar_shows_once_a_build_takes_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    bar = Bar(Console(file=out, force_terminal=True, width=80))
+    bar.stage("articles", 10)
+    bar.advance(5)
+    assert out.getvalue() == ""  # a quick build shows nothing
+    monkeypatch.setattr(Bar, "DELAY", 0.0)
+    bar.advance(5)
+    bar.close()
+    assert "articles" in out.getvalue() and "10/10" in out.getvalue()
+
+
+def test_plain_progress_lines_for_a_large_build_in_a_pipe(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=120)
+    run = site.build_process("--jobs", "2")
+    assert run.exit_code == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert "articles: 0/120" in lines and "articles: 120/120" in lines
+    small = news_site(tmp_path / "small", count=3)
+    run = small.build_process()
+    assert run.exit_code == 0 and run.stderr == ""  # small builds: only diagnostics, here none
