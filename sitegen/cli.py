@@ -12,6 +12,7 @@ from rich.console import Console
 
 from . import __version__
 from .convert import GlossaryError
+from .deploy import DeployError, deploy, plan
 from .diagnostics import BuildFailed, Diagnostics
 from .pipeline import BuildResult, build, check
 from .progress import Bar, BuildProgress, Lines, Silent
@@ -202,6 +203,49 @@ def new_command(title: str, source: Path, slug: str | None, lang: str | None) ->
     except ValueError:
         shown = path
     click.echo(shown)
+
+
+@main.command("deploy")
+@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The site folder, inside a git repository.")
+@click.option("--base-url", default=None, help="Override the base_url setting, e.g. https://user.github.io/repo/.")
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch to commit the site to.")
+@click.option("--remote", default="origin", show_default=True, help="The remote to push to.")
+@click.option("--push", is_flag=True, help="Push the branch to the remote after committing.")
+@click.option("--cname", default=None, help="Custom domain written to CNAME [default: the cname setting].")
+@click.option("--dry-run", is_flag=True, help="Build and say what would be committed; commit and push nothing.")
+def deploy_command(source: Path, base_url: str | None, branch: str, remote: str, push: bool,
+                   cname: str | None, dry_run: bool) -> None:
+    """Build the site, then commit build/ to the gh-pages branch (and push it with --push)."""
+    console = _console()
+    settings = load_settings(source, {"base_url": base_url} if base_url else {})
+    out = settings.site_dir / "build"
+    try:
+        deployment = plan(settings.site_dir, out, branch=branch, remote=remote, push=push,
+                          cname=settings.cname if cname is None else cname)
+    except DeployError as exc:
+        console.print(f"deploy: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_ERRORS)
+    diagnostics = Diagnostics()
+    try:
+        result = build(settings, out, diagnostics=diagnostics)
+    except BuildFailed as failed:
+        report(failed.diagnostics, console)
+        errors = len(failed.diagnostics.errors)
+        console.print(f"deploy refused: the build has {errors} error{'s' if errors != 1 else ''}; nothing was "
+                      "committed or pushed", style="bold red")
+        sys.exit(EXIT_ERRORS)
+    report(result.diagnostics, console)
+    click.echo(summary(result))
+    if dry_run:
+        click.echo(f"dry run: nothing committed; would commit {deployment.describe()}")
+        return
+    try:
+        deploy(deployment)
+    except DeployError as exc:
+        console.print(f"deploy: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_ERRORS)
+    click.echo(f"deployed: committed {deployment.describe()}")
 
 
 if __name__ == "__main__":
