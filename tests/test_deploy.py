@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Site, make_site
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -57,7 +58,8 @@ def test_deploy_push_commits_the_build_to_gh_pages_on_the_remote(repo: tuple[Sit
     assert {"CNAME", ".nojekyll", "index.html", "zh-hans/a/index.html", "zh-hant/a/index.html",
             "sitemap.xml", "zh-hans/feeds/atom.xml"} <= files
     assert git(remote, "show", "gh-pages:CNAME") == "news.example.org"
-    assert "<h1>甲</h1>" in git(remote, "show", "gh-pages:zh-hans/a/index.html")
+    page = HTMLParser(git(remote, "show", "gh-pages:zh-hans/a/index.html"))
+    assert page.css_first("h1").text(strip=True) == "甲"
     # The working tree and its branch are untouched.
     assert git(site.root, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(site.root, "status", "--porcelain") == ""
