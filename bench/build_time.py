@@ -11,38 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
-
-
-def time_build(site: Path, runs: int) -> tuple[float, str]:
-    times, summary = [], ""
-    for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--source", str(site), "--quiet"],
-                              capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"build failed:\n{proc.stderr}")
-        summary = proc.stdout
-    return statistics.median(times), summary
-
-
-def corpus_site(workdir: Path, articles: int) -> Path:
-    site = workdir / f"site-{articles}"
-    if not site.exists():
-        subprocess.run([sys.executable, str(MAKE_CORPUS), str(site / "content"), "--articles", str(articles),
-                        "--seed", "1", "--seeds-dir", str(MAKE_CORPUS.parent.parent / "seeds")],
-                       check=True, capture_output=True)
-        (site / "pyproject.toml").write_text('[tool.sitegen]\ntitle = "基准"\n', encoding="utf-8")
-    return site
+from corpus import REPO, corpus_site, time_build
 
 
 def main() -> None:

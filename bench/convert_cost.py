@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import opencc
+from corpus import corpus_site
 
 from sitegen.content import Article, load_articles
 from sitegen.convert import Converter, Glossary, convert_tokens, text_runs
@@ -36,19 +35,7 @@ from sitegen.diagnostics import Diagnostics
 from sitegen.pipeline import make_converter
 from sitegen.settings import load
 
-REPO = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 CONFIGS = {("zh-Hans", "zh-Hant"): "s2twp", ("zh-Hant", "zh-Hans"): "tw2sp"}
-
-
-def corpus(workdir: Path, articles: int) -> Path:
-    site = workdir / f"site-{articles}"
-    if not site.exists():
-        subprocess.run([sys.executable, str(MAKE_CORPUS), str(site / "content"), "--articles", str(articles),
-                        "--seed", "1", "--seeds-dir", str(MAKE_CORPUS.parent.parent / "seeds")],
-                       check=True, capture_output=True)
-        (site / "pyproject.toml").write_text('[tool.sitegen]\ntitle = "基准"\n', encoding="utf-8")
-    return site
 
 
 def other(article: Article) -> str:
@@ -71,7 +58,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "sitegen-bench")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    settings = load(corpus(args.workdir, args.articles))
+    settings = load(corpus_site(args.workdir, args.articles))
 
     started = time.perf_counter()
     profile = make_converter(settings)

@@ -11,13 +11,11 @@ nested 200 levels deep, one paragraph with 20,000 soft line breaks.
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from corpus import time_build
 
 PARAGRAPH = "人工智能公司周三宣布完成新一轮融资，投资者包括多家风险投资基金。分析人士认为，这反映出市场对大模型的信心。"
 FRONT = "---\ntitle: 大文章\ndate: 2022-01-01 08:00:00\ntags: [测试]\n---\n"
@@ -49,18 +47,6 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def time_build(site: Path, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "--source", str(site), "-q"],
-                              capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"build failed:\n{proc.stderr}")
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--factors", type=int, nargs="*", default=[1, 2, 4])
@@ -71,7 +57,7 @@ def main() -> None:
         (empty / "content").mkdir(parents=True)
         (empty / "pyproject.toml").write_text("[tool.sitegen]\n", encoding="utf-8")
         (empty / "content" / "a.md").write_text(FRONT + "正文。\n", encoding="utf-8")
-        baseline = time_build(empty, args.runs)
+        baseline = time_build(empty, args.runs)[0]
         print(f"{'shape':24} {'x':>3} {'MB':>7} {'seconds':>8} {'minus start-up':>15} {'per unit vs 1x':>15}")
         for name, make in SHAPES.items():
             first = None
@@ -81,7 +67,7 @@ def main() -> None:
                 (site / "pyproject.toml").write_text("[tool.sitegen]\n", encoding="utf-8")
                 text = FRONT + make(factor) + "\n"
                 (site / "content" / "big.md").write_text(text, encoding="utf-8")
-                seconds = time_build(site, args.runs)
+                seconds = time_build(site, args.runs)[0]
                 work = max(seconds - baseline, 1e-9)
                 first = first or work / factor
                 print(f"{name:24} {factor:>3} {len(text.encode()) / 2**20:>7.1f} {seconds:>8.2f} {work:>15.2f} "
