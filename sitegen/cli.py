@@ -56,6 +56,29 @@ def load_settings(source: Path, overrides: dict[str, Any]) -> Any:
         sys.exit(EXIT_ERRORS)
 
 
+source_option = click.option(
+    "--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+    help="The site folder (with content/ and pyproject.toml).")
+
+
+def errors(count: int) -> str:
+    return f"{count} error{'s' if count != 1 else ''}"
+
+
+def build_or_exit(settings: Any, out: Path, console: Console, refused: str, **options: Any) -> BuildResult:
+    """Build; on errors or Ctrl-C, report and exit, saying what the failure left undone (``refused``)."""
+    diagnostics = Diagnostics()
+    try:
+        return build(settings, out, diagnostics=diagnostics, **options)
+    except KeyboardInterrupt:
+        console.print(f"interrupted: {refused}", style="bold red")
+        sys.exit(130)
+    except BuildFailed as failed:
+        report(failed.diagnostics, console)
+        console.print(f"build failed: {errors(len(failed.diagnostics.errors))}; {refused}", style="bold red")
+        sys.exit(EXIT_ERRORS)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sitegen")
 def main() -> None:
@@ -63,8 +86,7 @@ def main() -> None:
 
 
 @main.command("build")
-@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@source_option
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the site [default: SOURCE/build].")
 @click.option("--base-url", default=None, help="Override the base_url setting, e.g. https://user.github.io/repo/.")
@@ -85,27 +107,15 @@ def build_command(source: Path, out: Path | None, base_url: str | None, strict: 
     """Build the site into the output folder (default build/)."""
     console = _console()
     settings = load_settings(source, {"base_url": base_url} if base_url else {})
-    diagnostics = Diagnostics()
-    try:
-        result = build(settings, out or settings.site_dir / "build", diagnostics=diagnostics,
-                       keep_going=keep_going, with_review=report_file is not None,
-                       progress=progress_for(console, quiet), jobs=jobs, cache=not no_cache)
-    except KeyboardInterrupt:
-        console.print("interrupted: the previous output is untouched", style="bold red")
-        sys.exit(130)
-    except BuildFailed as failed:
-        report(failed.diagnostics, console)
-        errors = len(failed.diagnostics.errors)
-        console.print(f"build failed: {errors} error{'s' if errors != 1 else ''}; the previous output is "
-                      "untouched", style="bold red")
-        sys.exit(EXIT_ERRORS)
+    result = build_or_exit(settings, out or settings.site_dir / "build", console, "the previous output is untouched",
+                           keep_going=keep_going, with_review=report_file is not None,
+                           progress=progress_for(console, quiet), jobs=jobs, cache=not no_cache)
     if result.cache_note:
         console.print(result.cache_note, style="yellow", markup=False)
     if result.diagnostics.errors:
         report(result.diagnostics, console)
-        errors = len(result.diagnostics.errors)
         click.echo(summary(result))
-        console.print(f"{errors} error{'s' if errors != 1 else ''}: the articles with errors were left out "
+        console.print(f"{errors(len(result.diagnostics.errors))}: the articles with errors were left out "
                       "(--keep-going)", style="bold red")
         sys.exit(EXIT_ERRORS)
     if report_file is not None and result.review is not None:
@@ -134,8 +144,7 @@ def _format_review(review: Review, fmt: str) -> str:
 
 
 @main.command("check")
-@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@source_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Plain text for reading, JSON for tools.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
@@ -153,8 +162,7 @@ def check_command(source: Path, fmt: str, strict: bool) -> None:
         review = check(settings, diagnostics)
     except BuildFailed as failed:
         report(failed.diagnostics, console)
-        errors = len(failed.diagnostics.errors)
-        console.print(f"check failed: {errors} error{'s' if errors != 1 else ''}", style="bold red")
+        console.print(f"check failed: {errors(len(failed.diagnostics.errors))}", style="bold red")
         sys.exit(EXIT_ERRORS)
     report(diagnostics, console)
     click.echo(_format_review(review, fmt), nl=False)
@@ -163,8 +171,7 @@ def check_command(source: Path, fmt: str, strict: bool) -> None:
 
 
 @main.command("serve")
-@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@source_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -182,8 +189,7 @@ def serve_command(source: Path, port: int, host: str, open_browser: bool) -> Non
 
 @main.command("new")
 @click.argument("title")
-@click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The site folder (with content/ and pyproject.toml).")
+@source_option
 @click.option("--slug", default=None, help="URL slug [default: the title's Latin words and a short hash].")
 @click.option("--lang", default=None, help="Edition the article is written in, e.g. zh-Hans or zh-Hant "
               "[default: detected from the title].")
@@ -226,15 +232,7 @@ def deploy_command(source: Path, base_url: str | None, branch: str, remote: str,
     except DeployError as exc:
         console.print(f"deploy: {exc}", style="bold red", markup=False)
         sys.exit(EXIT_ERRORS)
-    diagnostics = Diagnostics()
-    try:
-        result = build(settings, out, diagnostics=diagnostics)
-    except BuildFailed as failed:
-        report(failed.diagnostics, console)
-        errors = len(failed.diagnostics.errors)
-        console.print(f"deploy refused: the build has {errors} error{'s' if errors != 1 else ''}; nothing was "
-                      "committed or pushed", style="bold red")
-        sys.exit(EXIT_ERRORS)
+    result = build_or_exit(settings, out, console, "deploy refused: nothing was committed or pushed")
     report(result.diagnostics, console)
     click.echo(summary(result))
     if dry_run:

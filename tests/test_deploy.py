@@ -111,7 +111,7 @@ def test_a_build_with_errors_is_refused_and_nothing_is_pushed(repo: tuple[Site, 
     run = deploy(site, "--push")
     assert run.returncode == 2
     assert "bad.md:3: cannot read date" in run.stderr
-    assert "deploy refused: the build has 1 error; nothing was committed or pushed" in run.stderr
+    assert "build failed: 1 error; deploy refused: nothing was committed or pushed" in run.stderr
     assert "Traceback" not in run.stderr
     assert not has_branch(site.root, "gh-pages")
     assert not has_branch(remote, "gh-pages")
