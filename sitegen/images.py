@@ -1,4 +1,5 @@
-"""Pixel sizes of the site's own images, read from their headers, so pages reserve their space.
+"""Pixel sizes of the site's own images and of images copied beside an article, read from their
+headers, so pages reserve their space.
 
 An <img> with width and height lets the browser lay the page out before the image arrives (no
 layout shift). Only the first bytes of a file are read; PNG, GIF, JPEG and WebP are understood,
@@ -58,12 +59,19 @@ class LocalImages:
 
     folders: tuple[Path, ...]  # the site's static/ first, then the theme's
     base_path: str  # the site's base path, e.g. "/repo/"
-    _sizes: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    _sizes: dict[str, tuple[int, int] | None] = field(default_factory=dict)  # by URL
+    _files: dict[Path, tuple[int, int] | None] = field(default_factory=dict)  # by file
 
     def size(self, src: str) -> tuple[int, int] | None:
         if src not in self._sizes:
             self._sizes[src] = self._read(src)
         return self._sizes[src]
+
+    def file_size(self, file: Path) -> tuple[int, int] | None:
+        """The size of a file found some other way: an image copied beside an article."""
+        if file not in self._files:
+            self._files[file] = _header_size(file)
+        return self._files[file]
 
     def _read(self, src: str) -> tuple[int, int] | None:
         if "://" in src or src.startswith("//") or src.startswith("data:"):
@@ -78,7 +86,14 @@ class LocalImages:
         for folder in self.folders:
             file = folder / rel
             if file.is_file():
-                with file.open("rb") as handle:
-                    # 64 KiB covers JPEG files whose EXIF block comes before the frame header.
-                    return image_size(handle.read(65536))
+                return _header_size(file)
+        return None
+
+
+def _header_size(file: Path) -> tuple[int, int] | None:
+    try:
+        with file.open("rb") as handle:
+            # 64 KiB covers JPEG files whose EXIF block comes before the frame header.
+            return image_size(handle.read(65536))
+    except OSError:
         return None

@@ -288,7 +288,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     links = {a.key: targets for a in articles if (targets := link_targets(a))}
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
-    site = Site(settings, urls, articles, taxonomy, converter, paths, images, links=links,
+    site = Site(settings, urls, articles, taxonomy, converter, paths, images, assets=assets, links=links,
                 feed_bodies=state.feed_bodies if incremental else None)
     templates = templates_key(settings) if incremental else ""
     static = _digest(data for _, data in static_outputs(settings)) if incremental else ""

@@ -64,7 +64,8 @@ class BodyRenderer(RendererHTML):
         if token.attrGet("title"):
             attrs.append(("title", str(token.attrGet("title"))))
         # Width and height reserve the image's box before it loads: no layout shift.
-        size = env["image_size"](src)
+        # An {% asset_img %} is looked up among its article's files, any other image under static/.
+        size = env["asset_size"](token.meta["asset"]) if "asset" in token.meta else env["image_size"](src)
         if size:
             attrs += [("width", str(size[0])), ("height", str(size[1]))]
         attrs += [("loading", "lazy"), ("decoding", "async")]
@@ -159,11 +160,14 @@ class BodyWriter:
         return convert_tokens(article.tokens, converter.direction(article.lang, lang))
 
     def html(self, article: Article, lang: str, texts: dict[int, str], href_of: Callable[[str], str],
-             title_of: Callable[[str], str], image_size: Callable[[str], tuple[int, int] | None]) -> str:
+             title_of: Callable[[str], str], image_size: Callable[[str], tuple[int, int] | None],
+             asset_size: Callable[[str], tuple[int, int] | None]) -> str:
         """``href_of(key)`` and ``title_of(key)``: a linked article's URL and title in this edition;
-        ``image_size(src)``: the size of a local image."""
+        ``image_size(src)``: the size of a local image; ``asset_size(name)``: the size of an image
+        copied beside the article ({% asset_img name %})."""
         env = {"texts": texts, "lang": lang, "ui": ui_strings(self.converter, lang),
-               "article_href": href_of, "article_title": title_of, "image_size": image_size}
+               "article_href": href_of, "article_title": title_of, "image_size": image_size,
+               "asset_size": asset_size}
         return self.renderer.render(article.tokens, self.options, env)
 
 
@@ -202,6 +206,8 @@ class Site:
     converter: Converter
     paths: dict[str, str]  # article key -> site path inside an edition, e.g. "slug/"
     images: LocalImages | None = None  # sizes of the site's own images, read once per build
+    # article key -> the files copied beside its page ({% asset_img %}), by the name the body uses
+    assets: dict[str, dict[str, Path]] = field(default_factory=dict)
     # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Feed bodies kept between builds (see BuildState): (lang, key) -> (article, what its links
@@ -359,8 +365,13 @@ class EditionRenderer:
             "article_href": (lambda key: self.views[key].url) if absolute else (lambda key: self.views[key].href),
             "article_title": lambda key: self.views[key].title,
             "image_size": self.site.images.size if self.site.images else lambda src: None,
+            "asset_size": lambda name: self._asset_size(article.key, name),
         }
         return self.body.render(article.tokens, self.markdown_options, env)
+
+    def _asset_size(self, key: str, name: str) -> tuple[int, int] | None:
+        path = self.site.assets.get(key, {}).get(name)
+        return self.site.images.file_size(path) if self.site.images and path else None
 
     # -- pages -----------------------------------------------------------------
     def context(self, path: str, title: str, kind: str, **extra: Any) -> dict[str, Any]:

@@ -139,7 +139,7 @@ def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[st
             record.images = image_sources(article)
             if key in job.paths:
                 record.link_state = body_state(job.index, article, record, job.paths, images)
-                record.texts = _texts(job, writer, urls, images, article, bodies)
+                record.texts = _texts(job, writer, urls, images, article, record.assets, bodies)
             record.article = replace(article, tokens=[])
         out.append((record, bodies))
     return out
@@ -153,11 +153,13 @@ def body_state(index: LinkIndex, article: Article, record: ArticleRecord, paths:
                images: LocalImages) -> str:
     """links.link_state() of what a record's body shows from outside the article."""
     sizes = tuple((src, images.size(src)) for src in record.images)
+    # An {% asset_img %} file replaced by one of another size changes the body too.
+    sizes += tuple((name, images.file_size(path)) for name, path in sorted(record.assets.items()))
     return link_state(index, article, record.links, record.asset_names, paths, sizes)
 
 
 def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, article: Article,
-           bodies: dict[str, bytes]) -> ArticleTexts:
+           assets: dict[str, Path], bodies: dict[str, bytes]) -> ArticleTexts:
     converter = job.converter
     titles, summaries, digests, feed_digests = {}, {}, {}, {}
     for edition in job.settings.editions:
@@ -183,7 +185,8 @@ def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, articl
         texts = writer.converted(article, lang)
         variants = [(digests, href_of)] + ([(feed_digests, url_of)] if article.key in job.in_feeds else [])
         for found, link in variants:
-            html = writer.html(article, lang, texts, link, title_of, images.size).encode()
+            html = writer.html(article, lang, texts, link, title_of, images.size,
+                               lambda name: images.file_size(assets[name]) if name in assets else None).encode()
             found[lang] = digest(html)
             bodies[found[lang]] = zlib.compress(html, 1)
     return ArticleTexts(titles, summaries, digests, feed_digests)

@@ -7,7 +7,13 @@ import zlib
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from conftest import Site, make_site, text_of
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from sitegen.diagnostics import Diagnostics
+from sitegen.pipeline import BuildState, build
+from sitegen.settings import load
 
 ARTICLE = "---\ntitle: {title}\ndate: {date}\ntags: [{tags}]\nsource: {source}\nsource_url: {url}\n---\n\n{body}\n"
 
@@ -111,8 +117,59 @@ def test_local_images_get_width_height_and_lazy_loading(tmp_path: Path) -> None:
     assert "width" not in imgs[1].attributes  # a remote image's size is not fetched
 
 
+# Enough other articles that a two-job build hands bodies to worker processes (workers.CHUNK = 24).
+FILLER = {f"filler-{i:02d}.md": f"---\ntitle: 填充{i}\ndate: 2025-01-01\n---\n\n正文。\n" for i in range(30)}
+ASSET_POST = "---\ntitle: 附图\ndate: 2026-01-01\n---\n\n{% asset_img chart.png 软件截图 %}\n"
+
+
+def _asset_imgs(out: Path, edition: str) -> list[dict[str, str | None]]:
+    tree = HTMLParser((out / edition / "post" / "index.html").read_text(encoding="utf-8"))
+    return [dict(img.attributes) for img in tree.css(".body img")]
+
+
+@pytest.mark.parametrize("how", ["worker processes", "one process", "serve"])
+def test_images_copied_beside_an_article_get_their_size(tmp_path: Path, how: str) -> None:
+    site = make_site(tmp_path / "s", "", {**FILLER, "post.md": ASSET_POST, "post/chart.png": _png(64, 48)})
+    out = tmp_path / "out"
+
+    def build_site() -> None:
+        if how == "serve":  # the in-process incremental build sitegen serve runs, with its kept state
+            build(load(site.root), out, diagnostics=Diagnostics(site.root), state=state)
+        else:
+            run = site.build("--out", str(out), "--jobs", "2" if how == "worker processes" else "1")
+            assert run.exit_code == 0, run.stderr
+
+    state = BuildState()
+    build_site()
+    for edition in ("zh-hans", "zh-hant"):
+        chart = _asset_imgs(out, edition)[0]
+        assert chart["src"] == "chart.png" and (out / edition / "post" / "chart.png").is_file()
+        assert (chart["width"], chart["height"]) == ("64", "48")
+        assert chart["loading"] == "lazy"
+    if how == "serve":
+        return
+    # A replaced image of another size reaches the page through the build cache too.
+    site.write("post/chart.png", _png(30, 20))
+    build_site()
+    assert (_asset_imgs(out, "zh-hant")[0]["width"], _asset_imgs(out, "zh-hant")[0]["height"]) == ("30", "20")
+
+
 def test_theme_css_keeps_cjk_rules() -> None:
     css = (Path(__file__).parent.parent / "sitegen/theme/static/style.css").read_text(encoding="utf-8")
     for rule in ("Noto Sans CJK SC", "Noto Sans CJK TC", "PingFang SC", "PingFang TC", "Microsoft JhengHei",
                  "line-break: strict", "prefers-color-scheme: dark", "@media print", "font-synthesis: weight"):
         assert rule in css
+
+
+def test_image_headers_give_their_size() -> None:
+    from sitegen.images import image_size
+
+    gif = b"GIF89a" + struct.pack("<HH", 5, 7) + b"\x00" * 8
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"\x00" * 9
+    jpeg = b"\xff\xd8" + app0 + b"\xff\xc0" + struct.pack(">HBHH", 17, 8, 300, 400) + b"\x00" * 12
+    webp = b"RIFF" + b"\x00" * 4 + b"WEBPVP8X" + b"\x00" * 8 + (639).to_bytes(3, "little") + (479).to_bytes(3, "little")
+    assert image_size(gif) == (5, 7)
+    assert image_size(jpeg) == (400, 300)  # SOF stores height first
+    assert image_size(webp) == (640, 480)
+    assert image_size(_png(3, 2)) == (3, 2)
+    assert image_size(b"<svg></svg>") is None and image_size(b"\xff\xd8\xff") is None
