@@ -20,14 +20,16 @@ ARTICLE = "001_75a6d564d30899f2/"  # says 人工智能 in Simplified, 人工智�
 PAGES = {  # every page type of an edition
     "home": "", "article": ARTICLE, "tags": "tags/", "tag": "tags/anthropic/", "categories": "categories/",
     "category": "categories/tech/", "sources": "sources/", "authors": "authors/", "archive": "archive/",
-    "year": "archive/2026/", "404": "no-such-page/", "search": "search/?q=融资",
+    "year": "archive/2026/", "page 2": "page/2/", "404": "no-such-page/", "search": "search/?q=融资",
 }
 
 
 @pytest.fixture(scope="module")
 def www(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("served")
-    site = make_site(root / "src", DEMO_SETTINGS + 'base_url = "http://127.0.0.1/news/"\n', demo=True)
+    # Two articles a page, so the demo's three have a second home page (pagination is a page type too).
+    site = make_site(root / "src", DEMO_SETTINGS + 'base_url = "http://127.0.0.1/news/"\npage_size = 2\n',
+                     demo=True)
     run = site.build("--out", str(root / "www" / "news"))
     assert run.exit_code in (0, 1), run.stderr
     return root / "www"
@@ -85,6 +87,15 @@ def test_the_switch_keeps_the_tag_page_and_is_remembered_for_the_root(served: Se
     page.context.close()
 
 
+def test_the_switch_keeps_the_pagination_page(served: Served, browser) -> None:
+    page = new_page(browser)
+    page.goto(served.url("zh-hant/page/2/"))
+    page.click(".edition-switch a[hreflang=zh-Hans]")
+    page.wait_for_url(served.url("zh-hans/page/2/"))
+    assert page.locator(".pager span").inner_text().replace(" ", "") == "第2/2页"
+    page.context.close()
+
+
 def test_the_switch_keeps_the_address_of_a_missing_page(served: Served, browser) -> None:
     page = new_page(browser)
     response = page.goto(served.url("zh-hant/2019/old-story/"))
@@ -109,6 +120,9 @@ def test_the_site_404_offers_the_same_address_in_each_edition(www: Path, browser
         page.wait_for_url(single.url("zh-hans/2019/old-story/"))
         page.goto(single.url("elsewhere/"))  # outside every edition: only the way home is offered
         assert not page.locator(".same-address a").first.is_visible()
+        from axe_playwright_python.sync_playwright import Axe
+
+        assert Axe().run(page).violations_count == 0
         page.context.close()
 
 
