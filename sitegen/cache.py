@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import pickle
 import shutil
 import sqlite3
@@ -53,6 +54,8 @@ class Store:
         if not self.temporary and not (self.folder / ".gitignore").exists():
             (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
         self.db = sqlite3.connect(self.folder / "cache.sqlite", isolation_level=None)
+        self._pid = os.getpid()
+        self._reader: sqlite3.Connection | None = None
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, id TEXT, data BLOB, checksum BLOB, "
@@ -72,9 +75,19 @@ class Store:
         self.note = note
         self._open()
 
+    def _read_connection(self) -> sqlite3.Connection:
+        if self._pid == os.getpid():
+            return self.db
+        # A forked worker (see workers.run) must not use its parent's connection: it reads through
+        # one of its own, which sees what earlier builds committed; this build's own new entries
+        # reach the workers another way (see pipeline._build).
+        if self._reader is None:
+            self._reader = sqlite3.connect(f"{(self.folder / 'cache.sqlite').as_uri()}?mode=ro", uri=True)
+        return self._reader
+
     def get(self, kind: str, key: str) -> bytes | None:
         try:
-            row = self.db.execute("SELECT data, checksum FROM entries WHERE kind = ? AND id = ?",
+            row = self._read_connection().execute("SELECT data, checksum FROM entries WHERE kind = ? AND id = ?",
                                   (kind, key)).fetchone()
         except sqlite3.DatabaseError as exc:
             raise CacheCorrupt(str(exc)) from None

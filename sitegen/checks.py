@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import lxml.html
+import lxml.etree
 
 from .diagnostics import Diagnostics
 from .urls import Urls
@@ -88,20 +88,24 @@ def problems(page: str, html: str, urls: Urls, written: set[str]) -> Iterator[tu
                              "which the build did not write")
 
 
-def _links(html: str) -> list[str]:
+# libxml2 reads UTF-8 bytes as they are written, faster than a str it must encode first.
+_HTML_PARSER = lxml.etree.HTMLParser(encoding="utf-8")
+# Every attribute that holds a URL, found by libxml2 itself rather than a Python loop over elements.
+_URL_XPATH = lxml.etree.XPath("|".join(f"//@{name}" for name in (*sorted(_URL_ATTRS), "srcset")))
+
+
+def _links(html: str | bytes) -> list[str]:
     """Every URL attribute of a page, as references() finds them, read by libxml2 (fast, in C)."""
-    root = lxml.html.document_fromstring(html) if html.strip() else None
+    data = html.encode("utf-8") if isinstance(html, str) else html
+    root = lxml.etree.fromstring(data, _HTML_PARSER) if data.strip() else None
     found: list[str] = []
     if root is None:
         return found
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
-        for name, value in element.items():
-            if name in _URL_ATTRS:
-                found.append(value.strip())
-            elif name == "srcset":
-                found.extend(url for c in value.split(",") if (url := c.strip().split(" ", 1)[0]))
+    for value in _URL_XPATH(root):
+        if value.attrname == "srcset":
+            found.extend(url for c in value.split(",") if (url := c.strip().split(" ", 1)[0]))
+        else:
+            found.append(value.strip())
     return found
 
 
@@ -141,13 +145,25 @@ class _Resolver:
         return unquote(target.path)[len(urls.base_path):] if target.path != urls.base_path[:-1] else ""
 
 
+class PageLinks:
+    """Where the URLs of freshly rendered pages lead, found where they are rendered (a worker
+    process, see pipeline._build) so that check_output need not read those pages back."""
+
+    def __init__(self, urls: Urls) -> None:
+        self.resolver = _Resolver(urls)
+
+    def targets(self, rel: str, html: str | bytes) -> tuple[str, ...]:
+        return self.resolver.targets(rel.removesuffix("index.html"), _links(html))
+
+
 # For each page: the content key it was written with and where its URLs lead (see check_output).
 Known = dict[str, tuple[str, tuple[str, ...]]]
 
 
 def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path,
                  every: set[str] | None = None, keys: dict[str, str] | None = None,
-                 known: Known | None = None) -> Known:
+                 known: Known | None = None, found_by_workers: dict[str, tuple[str, ...]] | None = None
+                 ) -> Known:
     """Check every HTML page under ``root`` (the staging folder); report them as under ``shown_as``.
 
     ``every`` is the whole site when ``written`` is only part of it (a rebuild writes the pages that
@@ -156,6 +172,8 @@ def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnos
     ``keys`` (site path -> content key) and ``known`` (what an earlier check found) let a page the
     build did not change skip parsing: where its URLs lead is known, only whether they land is
     checked again.
+    ``found_by_workers``: the targets of pages whose URLs were read where they were rendered
+    (PageLinks).
     Returns what this check found, for the next one. A page with a problem is read once more the
     slow way, for the line of each problem.
     """
@@ -170,7 +188,9 @@ def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnos
         key = keys.get(rel, "")
         seen = known.get(rel)
         html = None
-        if key and seen is not None and seen[0] == key:
+        if found_by_workers is not None and rel in found_by_workers:
+            targets = found_by_workers[rel]
+        elif key and seen is not None and seen[0] == key:
             targets = seen[1]
         else:
             html = (root / rel).read_text(encoding="utf-8")

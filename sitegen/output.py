@@ -176,6 +176,18 @@ class Output:
             self.changed.add(site_path)
         self._record(site_path, path, key)
 
+    def adopt(self, site_path: str, entry: Written, changed: bool) -> None:
+        """A file a worker process wrote into staging through its own copy of this Output
+        (see workers.run): recorded here as if written here, with the same duplicate check."""
+        if site_path in self.written:
+            raise UnsafePath(f"two pages would be written to {site_path!r}")
+        self.written.add(site_path)
+        self.manifest[site_path] = entry
+        if changed:
+            self.changed.add(site_path)
+        # The worker checked the path (target()); a folder it made is one this build made.
+        self._folders.add(self.root.joinpath(*PurePosixPath(site_path).parts).parent)
+
     def record(self, site_paths: list[str]) -> None:
         """Files a later stage (the search indexer) wrote into staging by itself."""
         self.written.update(site_paths)

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +19,14 @@ import jinja2
 
 from . import __version__
 from .cache import CACHE_DIR, CacheCorrupt, Store
-from .checks import check_output
+from .checks import PageLinks, check_output
 from .content import Article, LoadedSource, date_fallback, find_sources, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
 from .images import LocalImages
 from .links import LinkCache, LinkIndex, build_index, content_target, link_target, link_targets, old_site, resolve_links
-from .output import Output, Patch, UnsafePath, recover
+from .output import Output, Patch, UnsafePath, Written, recover
 from .permalinks import Paths, assign_paths, expand
 from .progress import BuildProgress, Silent
 from .render import (
@@ -46,7 +46,20 @@ from .settings import Settings
 from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
 from .taxonomy import KINDS, Taxonomy, build_taxonomy
 from .urls import Urls, file_for, safe_path
-from .workers import ArticleRecord, Job, body_state, default_jobs, digest, record_digest, render, run, scan, site_images
+from .workers import (
+    FORK,
+    ArticleRecord,
+    Job,
+    body_state,
+    call_given,
+    default_jobs,
+    digest,
+    record_digest,
+    render,
+    run,
+    scan,
+    site_images,
+)
 
 # The shape of the search index's files (see build): made by Pagefind over the whole output.
 SEARCH_INDEX = "search-index"
@@ -472,8 +485,11 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     resolved, index = resolve_paths(stubs, settings, diagnostics)
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
+    # The bodies this build rendered, compressed, by digest: the page workers read them from here,
+    # since what the store gained in this build's transaction is visible to this connection only.
+    fresh: dict[str, bytes] = {}
     records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                       diagnostics.root, store, jobs, progress)
+                       diagnostics.root, store, jobs, progress, fresh)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
     if diagnostics.errors:
@@ -484,7 +500,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
         resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
         records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                           diagnostics.root, store, jobs, progress)
+                           diagnostics.root, store, jobs, progress, fresh)
     paths = resolved.articles
     articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
     # Before anything is written, so that a failing report leaves the previous output alone. The
@@ -496,10 +512,9 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
 
     @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
-    @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
     def body(key: str, lang: str, absolute: bool) -> str:
         found = texts[key].feed_digests if absolute else texts[key].body_digests
-        data = store.get("body", found[lang])
+        data = fresh.get(found[lang]) or store.get("body", found[lang])
         if data is None:
             raise CacheCorrupt(f"the body of {key} is missing")
         return zlib.decompress(data).decode()
@@ -522,17 +537,23 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     try:
         with Output(out_dir, previous=previous) as out:
 
-            def emit(renderer: EditionRenderer, job: PageJob) -> None:
+            def emit(renderer: EditionRenderer, job: PageJob) -> bytes | None:
+                """Write one page unless the previous output's can be kept; its bytes when rendered."""
                 key = digest(page_key, renderer.lang, repr(job.shape), *(renderer.dep_key(k) for k in sorted(job.deps)))
-                if not out.keep(job.path, key):
-                    out.write(job.path, job.render(), key)
+                if out.keep(job.path, key):
+                    return None
+                data = job.render()
+                data = data.encode("utf-8") if isinstance(data, str) else data
+                out.write(job.path, data, key)
+                return data
 
+            tasks: list[tuple[EditionRenderer, PageJob]] = []
             for edition in settings.editions:
-                progress.stage(f"pages {edition.lang}", 0)
                 renderer = EditionRenderer(site, edition, env)
                 count = 0
                 for job in renderer.jobs():
-                    emit(renderer, dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))))
+                    path = file_for(site.edition_path(edition, job.path))
+                    tasks.append((renderer, dataclasses.replace(job, path=path)))
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
                 for key, files in sorted((a.key, records[a.key].assets) for a in articles):
@@ -540,8 +561,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                         out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
                 pages[edition.lang] = count
                 # Feeds: Atom and JSON Feed for the edition and each tag and source.
-                for job in feed_jobs(renderer):
-                    emit(renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path)))
+                tasks.extend((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path)))
+                             for job in feed_jobs(renderer))
+            progress.stage("pages", len(tasks))
+            found = emit_pages(tasks, emit, out, PageLinks(site.urls), jobs, progress.advance)
             for page in render_redirects(site, env, resolved.redirects):
                 out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
@@ -563,7 +586,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
             keys = {rel: entry[0] for rel, entry in out.manifest.items() if entry[0]}
             checked = check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir, keys=keys,
-                                   known=store.get_object("links", manifest_id) or {})
+                                   known=store.get_object("links", manifest_id) or {}, found_by_workers=found)
             if len(diagnostics.errors) > before:
                 raise BuildFailed(diagnostics)
             out.commit()
@@ -604,7 +627,7 @@ def in_feeds(articles: list[Article], settings: Settings, converter: Converter) 
 def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
              stubs: list[Article], resolved: Paths, index: LinkIndex, settings: Settings, converter: Converter,
              article_key: str, root: Path, store: Store, jobs: int,
-             progress: BuildProgress) -> dict[str, ArticleRecord]:
+             progress: BuildProgress, new_bodies: dict[str, bytes]) -> dict[str, ArticleRecord]:
     """Every file's ArticleRecord: from the cache while still right, else made by the workers."""
     records: dict[str, ArticleRecord] = store.get_object("records", article_key) or {}
     by_key = {s.key: s for s in stubs}
@@ -629,12 +652,60 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
         records[record.key] = record
         for body_digest, data in bodies.items():
             store.put("body", body_digest, data)
+            new_bodies[body_digest] = data
     store.put_object("records", article_key, records)
     store.retain("records", {article_key})
     store.retain("scans", {article_key})
     store.retain("body", {d for r in records.values() if r.texts
                           for d in (*r.texts.body_digests.values(), *r.texts.feed_digests.values())})
     return records
+
+
+# Pages per task for the page workers: rendering one takes about a millisecond.
+PAGE_CHUNK = 48
+
+
+def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
+               out: Output, links: PageLinks, jobs: int, advance: Callable[[int], None]
+               ) -> dict[str, tuple[str, ...]]:
+    """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays.
+
+    Each worker inherits the whole build (site, renderers, the Output) from the fork, renders its
+    share of ``tasks`` into the staging folder through its own copy of ``out``, reads the links of
+    what it rendered, and sends back only what ``out`` must record. A task that fails in a worker
+    is done again here, so that its error is raised (and reported) as a serial build raises it.
+    Returns the link targets of the pages rendered in workers (see checks.PageLinks).
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    if jobs <= 1 or len(tasks) <= PAGE_CHUNK or not FORK:
+        for renderer, job in tasks:
+            emit(renderer, job)
+            advance(1)
+        return found
+
+    def work(indices: Sequence[int]) -> list[tuple[int, Written, bool, tuple[str, ...] | None] | int]:
+        done: list[tuple[int, Written, bool, tuple[str, ...] | None] | int] = []
+        for i in indices:
+            renderer, job = tasks[i]
+            try:
+                data = emit(renderer, job)
+            except Exception:  # done again in the main process, which reports it
+                done.append(i)
+                continue
+            targets = links.targets(job.path, data) if data is not None and job.path.endswith(".html") else None
+            done.append((i, out.manifest[job.path], job.path in out.changed, targets))
+        return done
+
+    for result in run(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK):
+        if isinstance(result, int):
+            emit(*tasks[result])
+            continue
+        i, entry, changed, targets = result
+        path = tasks[i][1].path
+        out.adopt(path, entry, changed)
+        if targets is not None:
+            found[path] = targets
+    return found
 
 
 def link_keys(index: LinkIndex, article: Article, specs: tuple[tuple[str, tuple[str, str] | None], ...]

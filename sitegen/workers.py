@@ -192,6 +192,10 @@ def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, articl
     return ArticleTexts(titles, summaries, digests, feed_digests)
 
 
+# Whether worker processes can be forked (and so inherit what cannot be pickled).
+FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
 # -- the pool ---------------------------------------------------------------------------------
 
 # This worker process's share of the build, set once when the pool starts it. It lives in the
@@ -209,14 +213,19 @@ def _call(task: tuple[Callable[[Any, Sequence[T]], list[R]], Sequence[T]]) -> li
     return fn(_given, chunk)
 
 
+def call_given(given: Callable[[Sequence[T]], list[R]], chunk: Sequence[T]) -> list[R]:
+    """For work that is a closure over the build (see pipeline.emit_pages): fork hands it over."""
+    return given(chunk)
+
+
 def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
-        advance: Callable[[int], None]) -> Iterator[R]:
+        advance: Callable[[int], None], size: int = CHUNK) -> Iterator[R]:
     """``fn(given, chunk)`` over ``items`` in chunks, in order; in ``jobs`` processes when it pays."""
-    parts = chunks(items)
+    parts = chunks(items, size)
     if jobs <= 1 or len(parts) <= 1:
         # Too little work to be worth starting processes (an edit of one article, a tiny site).
         for part in parts:
@@ -225,8 +234,7 @@ def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T
         return
     # fork: workers start in milliseconds with sitegen already imported; ``given`` is inherited,
     # never pickled.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
+    context = multiprocessing.get_context("fork" if FORK else "spawn")
     with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start,
                              initargs=(given,)) as pool:
         for part, results in zip(parts, pool.map(_call, [(fn, p) for p in parts]), strict=True):

@@ -70,6 +70,34 @@ def test_jobs_build_the_same_site_as_one_process(tmp_path: Path) -> None:
     assert site.html("zh-hant/060/").css_first(".body a").attributes["href"] == "/zh-hant/059/"
 
 
+def test_pages_rendered_by_workers_are_link_checked(tmp_path: Path) -> None:
+    # Enough articles that the pages are rendered in several worker processes, which read each
+    # page's links there: a broken link and one leaving the base path must still fail the build.
+    site = news_site(tmp_path / "s", count=60,
+                     settings=SETTINGS + 'base_url = "https://user.github.io/repo/"\n')
+    build_ok(site, "--jobs", "2")
+    before = snapshot(site.out)
+    site.write("030.md", article(30, "文章30", links="见[旧文](/repo/zh-hans/gone/)和[图](/images/chart.png)。"))
+    run = site.build("--jobs", "2")
+    assert run.exit_code == 2
+    assert "build/zh-hans/030/index.html:" in run.stderr and "build/zh-hant/030/index.html:" in run.stderr
+    assert "links to zh-hans/gone/, which the build did not write" in run.stderr
+    assert '<a href="/images/chart.png"> leaves the site\'s base path /repo/' in run.stderr
+    assert snapshot(site.out) == before
+
+
+def test_template_error_in_a_worker_is_reported_as_file_and_line(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=60)
+    (site.root / "templates").mkdir()
+    (site.root / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n{{ article.nope.deeper }}\n{% endblock %}\n', encoding="utf-8")
+    run = site.build("--no-cache", "--jobs", "2")
+    assert run.exit_code == 2
+    assert "Traceback" not in run.stderr
+    assert "templates/article.html:3: template error:" in run.stderr
+    assert not site.out.exists()
+
+
 def test_jobs_must_be_positive(tmp_path: Path) -> None:
     site = news_site(tmp_path / "s", count=2)
     run = site.build("--jobs", "0")
