@@ -507,7 +507,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # review reads every text again, so it loads the site the plain way: only when asked for.
     report = review(settings, load_site(settings, Diagnostics(diagnostics.root), keep_going),
                     diagnostics) if with_review else None
-    taxonomy = site_taxonomy(articles, settings, converter)
+    taxonomy = site_taxonomy(articles, settings, converter, store, article_key)
     by_key = {s.key: s for s in stubs}
     texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
 
@@ -605,20 +605,31 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     return BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
 
 
-def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter) -> Taxonomy:
+def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter, store: Store | None = None,
+                  fingerprint: str = "") -> Taxonomy:
+    """The taxonomy, with related articles (see taxonomy.related_articles) when given a ``store``:
+    kept there, since they depend on every article's tags and date only and cost seconds at scale."""
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
-    return build_taxonomy(
+    related_id = digest(fingerprint, repr([(a.key, a.tags, a.date) for a in articles])) if store is not None else ""
+    known = store.get_object("related", related_id) if store is not None else {}  # {}: none wanted
+    by_key = {a.key: a for a in articles}
+    taxonomy = build_taxonomy(
         articles, settings.editions,
         # Converter.text also strips editor markup when no conversion is needed.
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
+        related={k: [by_key[o] for o in others] for k, others in known.items()} if known is not None else None,
     )
+    if store is not None and known is None:
+        store.put_object("related", related_id, {k: [a.key for a in v] for k, v in taxonomy.related.items()})
+        store.retain("related", {related_id})
+    return taxonomy
 
 
 def in_feeds(articles: list[Article], settings: Settings, converter: Converter) -> frozenset[str]:
     """The articles some feed carries (see feeds.edition_feeds): from front-matter alone."""
     size = settings.feed_size
-    taxonomy = site_taxonomy(articles, settings, converter)
+    taxonomy = site_taxonomy(articles, settings, converter)  # without related articles: no feed shows them
     keys = {a.key for a in articles[:size]}
     keys.update(a.key for kind in FEED_KINDS for term in taxonomy.terms[kind] for a in term.articles[:size])
     return frozenset(keys)

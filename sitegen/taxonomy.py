@@ -122,19 +122,24 @@ def related_articles(articles: list[Article], article_terms: dict[str, dict[str,
                      limit: int = 4) -> dict[str, list[Article]]:
     """For each article, the ones sharing its tags: a rare shared tag counts more than a common
     one (sharing "Anthropic" says more than sharing "AI"); ties go to the newer article."""
-    order = {a.key: i for i, a in enumerate(articles)}  # articles come newest first
+    # Quadratic in a tag's size, so the loop works on plain ints and floats: articles by their
+    # place in ``articles`` (newest first), which is also how ties are broken.
+    order = {a.key: i for i, a in enumerate(articles)}
+    members: dict[str, tuple[float, list[int]]] = {}  # tag key -> (weight, its articles)
     out: dict[str, list[Article]] = {}
-    for article in articles:
-        scores: dict[str, float] = {}
-        by_key: dict[str, Article] = {}
+    for i, article in enumerate(articles):
+        scores: dict[int, float] = {}
+        get = scores.get
         for tag in article_terms[article.key]["tags"]:
-            weight = 1.0 / len(tag.articles)
-            for other in tag.articles:
-                if other is not article:
-                    scores[other.key] = scores.get(other.key, 0.0) + weight
-                    by_key[other.key] = other
-        ranked = sorted(scores, key=lambda k: (-scores[k], order[k]))
-        out[article.key] = [by_key[k] for k in ranked[:limit]]
+            found = members.get(tag.key)
+            if found is None:
+                found = members[tag.key] = (1.0 / len(tag.articles), [order[a.key] for a in tag.articles])
+            weight, others = found
+            for j in others:
+                scores[j] = get(j, 0.0) + weight
+        scores.pop(i, None)
+        ranked = sorted([(-score, j) for j, score in scores.items()])[:limit]
+        out[article.key] = [articles[j] for _, j in ranked]
     return out
 
 
