@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__
+from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import PageLinks, check_output
 from .content import Article, LoadedSource, date_fallback, find_sources, load_articles
@@ -44,6 +44,7 @@ from .review import Review, ReviewError, review_articles
 from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
 from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
+from .snapshot import Inputs
 from .taxonomy import KINDS, Taxonomy, build_taxonomy
 from .urls import Urls, file_for, safe_path
 from .workers import (
@@ -419,25 +420,23 @@ def fingerprints(settings: Settings, converter: Converter) -> tuple[str, str]:
 def _build_with_store(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress: BuildProgress,
                       keep_going: bool, with_review: bool, jobs: int, cache: bool, started: float) -> BuildResult:
     """A build whose per-article work runs in worker processes, kept in a Store (cache.py)."""
-    try:
-        converter = make_converter(settings)
-    except GlossaryError as exc:
-        where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
-        path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1", str(exc))
-        diagnostics.error(path, int(line), message)
-        raise BuildFailed(diagnostics) from None
+    # Read before anything else: a file changed while the build runs then differs next time.
+    seen = build_inputs(settings, out_dir) if cache and not with_review else None
     store = Store(settings.site_dir / CACHE_DIR if cache else None)
     ok = False
     try:
-        try:
-            result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
-                            store)
-        except CacheCorrupt:
-            # Found corrupt before anything was written: start again without it.
-            diagnostics.items.clear()
-            store.discard("the build cache was corrupt: it was discarded and the site built from scratch")
-            result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
-                            store)
+        result = _unchanged(store, seen, out_dir, diagnostics)
+        if result is None:
+            converter = _converter(settings, diagnostics)
+            try:
+                result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
+                                store, seen)
+            except CacheCorrupt:
+                # Found corrupt before anything was written: start again without it.
+                diagnostics.items.clear()
+                store.discard("the build cache was corrupt: it was discarded and the site built from scratch")
+                result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
+                                store, seen)
         ok = True
     finally:
         store.close(keep=ok)
@@ -447,8 +446,54 @@ def _build_with_store(settings: Settings, out_dir: Path, diagnostics: Diagnostic
     return result
 
 
+def _converter(settings: Settings, diagnostics: Diagnostics) -> Converter:
+    try:
+        return make_converter(settings)
+    except GlossaryError as exc:
+        where = re.match(r"(?s)^(.*?):(\d+): (.*)$", str(exc))
+        path, line, message = where.groups() if where else (settings.site_dir / "pyproject.toml", "1", str(exc))
+        diagnostics.error(path, int(line), message)
+        raise BuildFailed(diagnostics) from None
+
+
+def build_inputs(settings: Settings, out_dir: Path) -> Inputs | None:
+    """Everything a build reads, by file status (see snapshot.py); None when it cannot be trusted."""
+    return snapshot.inputs((settings.content_path, settings.templates_path, settings.static_path, THEME),
+                           (settings.site_dir / "pyproject.toml", glossary_file(settings), SHIPPED_GLOSSARY),
+                           f"{__version__}\0{settings!r}\0{out_dir.resolve()}")
+
+
+def _unchanged(store: Store, seen: Inputs | None, out_dir: Path, diagnostics: Diagnostics) -> BuildResult | None:
+    """The last build's result when it read exactly these inputs and its output is as it left it:
+    the build would write the same bytes, so it is done."""
+    if seen is None:
+        return None
+    try:
+        last = store.get_object("snapshot", "last")
+    except CacheCorrupt:
+        return None  # the build proper finds it corrupt and discards the cache
+    if last is None:
+        return None
+    inputs, output, (articles, pages, warnings) = last
+    if inputs != seen or not snapshot.output_unchanged(out_dir, output):
+        return None
+    diagnostics.items.extend(warnings)
+    written = {rel for rel in output if not rel.endswith("/")}
+    return BuildResult(articles, pages, diagnostics, 0.0, out_dir, written)
+
+
+def _remember(store: Store, seen: Inputs | None, result: BuildResult) -> None:
+    """Record a finished build for _unchanged; only one without errors can be repeated as it was."""
+    store.retain("snapshot", set())
+    if seen is not None and not result.diagnostics.errors:
+        output = snapshot.output_status(result.out_dir, result.written)
+        store.put_object("snapshot", "last", (seen, output, (result.articles, result.pages,
+                                                             result.diagnostics.warnings)))
+
+
 def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress: BuildProgress,
-           keep_going: bool, with_review: bool, jobs: int, converter: Converter, store: Store) -> BuildResult:
+           keep_going: bool, with_review: bool, jobs: int, converter: Converter, store: Store,
+           seen: Inputs | None = None) -> BuildResult:
     article_key, page_key = fingerprints(settings, converter)
 
     # Load, first part: every file's front-matter (bodies only of files without a title), for
@@ -602,7 +647,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     store.put_object("links", manifest_id, checked)
     store.retain("pages", {manifest_id})
     store.retain("links", {manifest_id})
-    return BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
+    result = BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
+    # A file without a date gets one from git, which the inputs do not cover.
+    _remember(store, seen if not dates else None, result)
+    return result
 
 
 def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter, store: Store | None = None,

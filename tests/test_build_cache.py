@@ -8,8 +8,10 @@ byte what a build from scratch (--no-cache) makes: nothing stale survives.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import sqlite3
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -53,7 +55,31 @@ def assert_fresh(site: Site, tmp_path: Path) -> None:
     assert snapshot(site.out) == snapshot(fresh)
 
 
+# Seconds into the past that settle() moves files to, each call further on: every settled change
+# gets a modification time of its own, as changes made seconds apart do.
+_AGES = itertools.count(3600, -1)
+
+
+def settle(site: Site) -> None:
+    """Make the site's recent changes look seconds old.
+
+    A build trusts file status (size, modification time) to tell what changed only for files not
+    touched within the last moments (see sitegen/snapshot.py), which a test's files always are. So
+    that the cached builds here can skip as much as they would for a writer, every file and folder
+    changed lately is given a past time of its own, later than the one before.
+    """
+    moment = time.time() - next(_AGES)
+    for folder, subfolders, files in os.walk(site.root):
+        if folder == str(site.root):
+            # Not the output, the cache, or an old output on its way out.
+            subfolders[:] = [d for d in subfolders if d != "build" and not d.startswith(".")]
+        for path in [folder, *(os.path.join(folder, f) for f in files)]:
+            if os.stat(path).st_mtime > time.time() - 60:
+                os.utime(path, (moment, moment))
+
+
 def build_ok(site: Site, *args: str) -> None:
+    settle(site)
     run = site.build(*args)
     assert run.exit_code == 0, run.stderr
 
@@ -214,6 +240,63 @@ def test_new_sitegen_version_discards_the_cache(tmp_path: Path, monkeypatch: pyt
     db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
     assert db.execute("SELECT data FROM entries WHERE kind = 'meta'").fetchone()[0] == f"{cache.FORMAT}/99.0.0".encode()
     db.close()
+
+
+# -- nothing changed: the build is skipped, but only while its output is as it left it ---------------
+
+def test_nothing_changed_is_not_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    built = snapshot(site.out)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(pipeline, "_build", fail)
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    assert "built 5 articles" in run.stdout
+    assert snapshot(site.out) == built
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "add"])
+def test_output_changed_by_hand_is_built_again(tmp_path: Path, tamper: str) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    page = site.out / "zh-hans/003/index.html"
+    if tamper == "edit":
+        page.write_text(page.read_text(encoding="utf-8").replace("文章3", "文章X"), encoding="utf-8")
+    elif tamper == "delete":
+        page.unlink()
+    else:
+        (site.out / "zh-hans/003/stray.html").write_text("<p>stray</p>", encoding="utf-8")
+    build_ok(site)
+    assert_fresh(site, tmp_path)
+
+
+def test_a_changed_file_of_the_same_size_is_built_again(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    site.write("003.md", article(3, "文章9"))  # same length: only the modification time tells
+    build_ok(site)
+    assert text_of(site.html("zh-hans/003/"), "article h1") == "文章9"
+    assert_fresh(site, tmp_path)
+
+
+def test_a_file_changed_just_now_is_never_trusted_by_status(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    # Built right after a change: the file could change again within the same timestamp.
+    path = site.write("003.md", article(3, "文章8"))
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    # And it does: same size, and to status, the same moment.
+    seen = path.stat()
+    site.write("003.md", article(3, "文章9"))
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    assert text_of(site.html("zh-hans/003/"), "article h1") == "文章9"
 
 
 # -- a cache that cannot be trusted ---------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""Whether a build can be skipped: nothing it reads changed, and its output is as it left it.
+
+A warm build of a large site with nothing changed would still read every file, re-key every page
+and relink every output file, seconds for a result known in advance. Instead the build records
+what it read (by file status: path, size, modification time, inode, as git and make do) and what it
+left in the output folder; the next build compares both and, when neither moved, is done.
+
+Comparing by status is safe when a file changed later than its status was read, since the status
+then differs. It is not when a file changes twice within the file system's timestamp granularity
+keeping its size (git's "racy" case): inputs touched within RACY_NS of being read are therefore
+never trusted, and such a build records no snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+RACY_NS = 2_000_000_000
+
+# (size, mtime_ns, inode) of a file; (-1, mtime_ns, inode) of a folder, whose modification time
+# changes when an entry is added to it or removed.
+Status = tuple[int, int, int]
+Inputs = tuple[tuple[str, Status | None], ...]
+
+
+def _status(path: str) -> Status | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (-1 if stat.S_ISDIR(info.st_mode) else info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def _tree(folder: Path) -> Iterable[tuple[str, Status]]:
+    """Every file and folder under ``folder`` (dotfiles and the cache too: anything may be read)."""
+    todo = [str(folder)]
+    while todo:
+        current = todo.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=True)
+            except OSError:
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                if entry.name != ".sitegen-cache":
+                    todo.append(entry.path)
+                yield entry.path, (-1, info.st_mtime_ns, info.st_ino)
+            else:
+                yield entry.path, (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def inputs(folders: Iterable[Path], files: Iterable[Path], described: str) -> Inputs | None:
+    """What a build reads, by status: every file under ``folders``, each of ``files``, and
+    ``described`` (the settings, the output folder: what is not a file). None when some input
+    changed too recently to be compared by status."""
+    now = time.time_ns()
+    found: list[tuple[str, Status | None]] = [(described, None)]
+    for folder in folders:
+        found.append((str(folder), _status(str(folder))))
+        found.extend(sorted(_tree(folder)))
+    found.extend((str(p), _status(str(p))) for p in files)
+    if any(s is not None and s[1] > now - RACY_NS for _, s in found):
+        return None
+    return tuple(found)
+
+
+def output_status(root: Path, files: Iterable[str]) -> dict[str, Status]:
+    """The status of each output file (site paths) and of every folder holding one."""
+    found: dict[str, Status] = {}
+    folders: set[str] = {""}
+    for rel in files:
+        status = _status(os.path.join(root, rel))
+        if status is None:
+            continue
+        found[rel] = status
+        parent = rel.rpartition("/")[0]
+        while parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    for folder in folders:
+        status = _status(os.path.join(root, folder) if folder else str(root))
+        if status is not None:
+            found[folder + "/"] = status
+    return found
+
+
+def output_unchanged(root: Path, recorded: dict[str, Status]) -> bool:
+    """Whether every file and folder of the output still has the status recorded, so that none was
+    changed, added or removed since."""
+    for rel, status in recorded.items():
+        path = os.path.join(root, rel.rstrip("/")) if rel != "/" else str(root)
+        if _status(path) != status:
+            return False
+    return True
