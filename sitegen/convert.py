@@ -481,6 +481,8 @@ class TextRuns:
     lines: list[int] = field(default_factory=list)  # body line (0-based) of each group
     alts: list[Token] = field(default_factory=list)  # images, whose alt text converts too
     alt_lines: list[int] = field(default_factory=list)
+    titles: list[Token] = field(default_factory=list)  # images and links with a title attribute
+    title_lines: list[int] = field(default_factory=list)
 
 
 def text_runs(tokens: Sequence[Token]) -> TextRuns:
@@ -492,6 +494,10 @@ def text_runs(tokens: Sequence[Token]) -> TextRuns:
         line = token.map[0] if token.map else 0
         run: list[Token] = []
         for child in token.children:
+            # A title is read as a tooltip: text of its own, never part of the run around it.
+            if child.type in ("image", "link_open") and child.attrGet("title"):
+                runs.titles.append(child)
+                runs.title_lines.append(line)
             if child.type == "text":
                 run.append(child)
             elif child.type in _SOFT:
@@ -515,10 +521,17 @@ def alt_text(image: Token) -> str:
     return _alt_text(image.children or [])
 
 
-def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, str]:
-    """Converted text for every text token (and image alt) of a parsed body, by ``id(token)``.
+def title_key(token: Token) -> int:
+    """Where convert_tokens puts the converted title of an image or link: ids are positive, so
+    the negated id never meets the key of a token's own text."""
+    return -id(token)
 
-    Code, raw HTML, attributes and URLs are never touched because they are never text tokens.
+
+def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, str]:
+    """Converted text for every text token (and image alt) of a parsed body, by ``id(token)``, and
+    for every image and link title, by ``title_key(token)``.
+
+    Code, raw HTML, URLs and other attributes are never touched because they are never text tokens.
     All runs of an article go to OpenCC together (see Direction.batch).
     """
     runs = text_runs(tokens)
@@ -531,6 +544,9 @@ def convert_tokens(tokens: Sequence[Token], direction: Direction) -> dict[int, s
         out.update((id(t), s) for t, s in zip(group, direction.pieces([t.content for t in group]), strict=True))
     for image in alts:
         out[id(image)] = direction.text(_alt_text(image.children or []))
+    for token in runs.titles:
+        # Direction.text: whole phrases and the editor's -{markup}-, as in any other text.
+        out[title_key(token)] = direction.text(str(token.attrGet("title")))
     return out
 
 

@@ -19,7 +19,8 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from .content import Article
-from .convert import Converter, convert_tokens
+from .convert import Converter, convert_tokens, title_key
+from .editor_markup import strip_markup
 from .feeds import ATOM_FILE, ATOM_TYPE, FEED_KINDS, FeedLink, feed_folder, feed_links
 from .images import LocalImages
 from .markdown import make_parser
@@ -62,7 +63,7 @@ class BodyRenderer(RendererHTML):
         src = str(token.attrGet("src") or "")
         attrs = [("src", src), ("alt", alt)]
         if token.attrGet("title"):
-            attrs.append(("title", str(token.attrGet("title"))))
+            attrs.append(("title", self._title(token, env)))
         # Width and height reserve the image's box before it loads: no layout shift.
         # An {% asset_img %} is looked up among its article's files, any other image under static/.
         size = env["asset_size"](token.meta["asset"]) if "asset" in token.meta else env["image_size"](src)
@@ -81,7 +82,18 @@ class BodyRenderer(RendererHTML):
             if token.meta.get("fragment"):
                 href += "#" + token.meta["fragment"]
             return f'<a href="{escapeHtml(href)}">'
+        if token.attrGet("title"):
+            shown = token.copy()  # the shared token is never changed
+            shown.attrSet("title", self._title(token, env))
+            return self.renderToken([shown], 0, options, env)
         return self.renderToken(tokens, idx, options, env)
+
+    @staticmethod
+    def _title(token: Token, env: dict[str, Any]) -> str:
+        """A title as this edition reads it: converted, or in the article's own edition as written
+        with only the editor's markup resolved."""
+        title = str(token.attrGet("title"))
+        return env["texts"].get(title_key(token)) or strip_markup(title, env["lang"])
 
     def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
         return "</span>" if "unresolved" in tokens[idx].meta else "</a>"

@@ -360,6 +360,8 @@ def article_units(article: Article, front_line: dict[str, int]) -> list[tuple[in
         units.append((article.body_line + line, "".join(t.content for t in group)))
     for image, line in zip(runs.alts, runs.alt_lines, strict=True):
         units.append((article.body_line + line, alt_text(image)))
+    for token, line in zip(runs.titles, runs.title_lines, strict=True):
+        units.append((article.body_line + line, str(token.attrGet("title"))))
     free: list[tuple[int, str]] = []
     for line, text in units:
         # Pinned text is the editor's decision: only the free text around it is reviewed.

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import Site, make_site, text_of
 
+from sitegen.diagnostics import Diagnostics
+from sitegen.pipeline import BuildState, build
+from sitegen.settings import load
 from sitegen.taxonomy import slugify
 
 QUOTES = """---
@@ -57,11 +61,12 @@ def test_quotes_never_change_inside_code_urls_or_attributes(tmp_path: Path) -> N
     assert "代码块里的“引号”不变" in page.css_first(".body pre code").text()
     link = page.css_first('.body a[href^="https://example.com/"]')
     assert link.text() == "「連結」文字"
-    assert link.attributes["title"] == "标题“属性”"
     assert "%E2%80%9C" in link.attributes["href"] or "“" in link.attributes["href"]
     image = page.css_first(".body img")
     assert image.attributes["alt"] == "圖片「說明」"
-    assert image.attributes["title"] == "图片“标题”"
+    # Titles are text a reader sees (a tooltip): converted like alt text, quotes included.
+    assert link.attributes["title"] == "標題「屬性」"
+    assert image.attributes["title"] == "圖片「標題」"
 
 
 def test_quote_conversion_can_be_switched_off(tmp_path: Path) -> None:
@@ -191,6 +196,49 @@ def test_markup_does_not_break_phrases(tmp_path: Path) -> None:
     assert paragraphs[1].text() == "輝達的晶片。"
     assert paragraphs[1].css_first("a").attributes["href"] == "https://example.com/%E8%8B%B1%E4%BC%9F%E8%BE%BE"
     assert paragraphs[2].html == "<p><em>人工</em>智慧與<code>人工智能</code></p>"
+
+
+TITLES = """---
+title: 截图
+date: 2026-02-05
+---
+
+![软件截图](https://example.com/软件/截图.png "软件截图")
+
+![](https://example.com/b.png "-{软件}-截图")
+
+[下载](https://example.com/软件 "软件下载")
+
+{% asset_img chart.png 网络图表 %}
+"""
+
+
+@pytest.mark.parametrize("how", ["build", "serve"])
+def test_image_and_link_titles_are_converted_like_text_and_urls_are_not(tmp_path: Path, how: str) -> None:
+    site = make_site(tmp_path / "s", "", {"t.md": TITLES, "t/chart.png": b"not read for this test",
+                                          "h.md": "---\ntitle: 繁體\ndate: 2026-02-04\n---\n\n"
+                                                  '![軟體截圖](https://example.com/a.png "軟體截圖")\n'})
+    if how == "serve":  # the in-process incremental build of sitegen serve
+        build(load(site.root), site.out, diagnostics=Diagnostics(site.root), state=BuildState())
+    else:
+        assert site.build().exit_code == 0
+    hant, hans = site.html("zh-hant/t/"), site.html("zh-hans/t/")
+    # 軟體 (not 軟件): the title converts as a phrase, as body text does.
+    assert [(i.attributes["alt"], i.attributes.get("title")) for i in hant.css(".body img")] == [
+        ("軟體截圖", "軟體截圖"), ("", "软件截圖"), ("網路圖表", "網路圖表")]
+    assert hant.css_first(".body a").attributes["title"] == "軟體下載"
+    # The author's own edition shows the titles as written, with the editor's markup resolved.
+    assert [i.attributes.get("title") for i in hans.css(".body img")] == ["软件截图", "软件截图", "网络图表"]
+    assert hans.css_first(".body a").attributes["title"] == "软件下载"
+    # URLs are never converted.
+    for page in (hant, hans):
+        src = page.css_first(".body img").attributes["src"]
+        assert src == f"https://example.com/{quote('软件')}/{quote('截图')}.png"
+        assert page.css_first(".body a").attributes["href"] == f"https://example.com/{quote('软件')}"
+        assert page.css(".body img")[2].attributes["src"] == "chart.png"
+    # And from Traditional: Taiwan's 截圖 is 截屏 in Simplified, in the title as in the alt.
+    image = site.html("zh-hans/h/").css_first(".body img")
+    assert (image.attributes["alt"], image.attributes["title"]) == ("软件截屏", "软件截屏")
 
 
 # -- tags and categories across scripts ------------------------------------------------------------------

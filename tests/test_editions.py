@@ -41,9 +41,9 @@ def test_code_urls_and_attributes_stay_while_text_converts(tmp_path: Path) -> No
     image = body.css_first("img")
     assert unquote(image.attributes["src"]) == "https://example.com/img/软件.png"
     assert image.attributes["alt"] == "軟體截圖"
-    assert image.attributes["title"] == "软件"
+    assert image.attributes["title"] == "軟體"  # a Markdown title is text a reader sees (a tooltip)
     assert body.css_first("pre code").text() == 'print("软件")\n'
-    assert body.css_first("span").attributes["title"] == "软件"
+    assert body.css_first("span").attributes["title"] == "软件"  # raw HTML is left as written
     cells = [td.text() for td in body.css("table td")]
     assert cells == ["軟體", "代码"]
     assert [th.text() for th in body.css("table th")] == ["名稱", "說明"]

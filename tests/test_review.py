@@ -123,3 +123,13 @@ def test_the_one_to_many_characters_the_newsroom_knows_are_watched() -> None:
         assert set(reviewer.characters[char]) == candidates, char
     # Rare variants would bury the real ambiguities: 果 (菓) is not reported.
     assert "果" not in reviewer.characters
+
+
+def test_check_reviews_image_and_link_titles(tmp_path: Path) -> None:
+    # Titles are converted text too (a tooltip): the review shows what happens to them.
+    site = make_site(tmp_path / "s", files={"t.md": "---\ntitle: 标题\ndate: 2026-02-01\n---\n\n"
+                                                    '![](https://example.com/a.png "芯片照片")\n\n'
+                                                    '[链接](https://example.com/ "英伟达官网")\n'})
+    out = check(site)
+    assert "t.md:6: vocabulary 芯片 -> 晶片" in out
+    assert "t.md:8: vocabulary 英伟达 -> 輝達" in out
