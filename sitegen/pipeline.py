@@ -500,13 +500,24 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # the URLs of all articles and the links between them.
     sources = find_sources(settings.content_path)
     progress.stage("reading", len(sources))
+    # Read and hashed again only when its status changed since (see snapshot.py).
+    known: dict[Path, tuple[snapshot.Status, str]] = store.get_object("digests", "content") or {}
     digests: dict[Path, str] = {}
+    statuses: dict[Path, snapshot.Status] = {}
     for path in sources:
-        try:
-            digests[path] = digest(path.read_bytes())
-        except OSError:
-            digests[path] = ""  # load_article reports it
+        status = snapshot.trusted_status(path)  # before reading: a later change then shows
+        if status is not None:
+            statuses[path] = status
+        found = known.get(path)
+        if found is not None and status is not None and found[0] == status:
+            digests[path] = found[1]
+        else:
+            try:
+                digests[path] = digest(path.read_bytes())
+            except OSError:
+                digests[path] = ""  # load_article reports it
         progress.advance()
+    store.put_object("digests", "content", {p: (s, digests[p]) for p, s in statuses.items() if digests[p]})
     # By path and bytes: what a file's front-matter says depends on both (a slug from a file name).
     scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_object("scans", article_key) or {}
     unknown = [p for p in sources if (p, digests[p]) not in scans]
@@ -624,7 +635,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                     out.write(f"{prefix}/{FOLD_FILE}", fold_json(fold))
                 out.record(index_site(out.root, settings))
             # For search engines: every page of every edition with its twins.
-            out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls))
+            # Kept like a page while the pages it lists are the same: it takes seconds to make at scale.
+            sitemap_key = digest(page_key, repr(listed))
+            if not out.keep(SITEMAP_FILE, sitemap_key):
+                out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls), sitemap_key)
             out.write("robots.txt", robots_txt(site.urls))
             # The output checks itself: every link must stay under the base path and land.
             progress.stage("checking links", 0)

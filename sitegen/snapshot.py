@@ -35,6 +35,14 @@ def _status(path: str) -> Status | None:
     return (-1 if stat.S_ISDIR(info.st_mode) else info.st_size, info.st_mtime_ns, info.st_ino)
 
 
+def trusted_status(path: Path) -> Status | None:
+    """A file's status, unless it changed too recently to tell a later change by it (or is gone)."""
+    status = _status(str(path))
+    if status is None or status[1] > time.time_ns() - RACY_NS:
+        return None
+    return status
+
+
 def _tree(folder: Path) -> Iterable[tuple[str, Status]]:
     """Every file and folder under ``folder`` (dotfiles and the cache too: anything may be read)."""
     todo = [str(folder)]

@@ -64,13 +64,17 @@ def build_taxonomy(
     terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
     article_terms: dict[str, dict[str, list[Term]]] = {}
     years: dict[int, list[Article]] = {}
+    canonical: dict[tuple[str, str], str] = {}  # a site has hundreds of names, written thousands of times
 
     def add(kind: str, names: tuple[str, ...], article: Article) -> Term:
         parent: Term | None = None
         term: Term | None = None
         path: list[str] = []
         for name in names:
-            path.append(to_canonical(name, article.lang).casefold())
+            found = canonical.get((name, article.lang))
+            if found is None:
+                found = canonical[name, article.lang] = to_canonical(name, article.lang).casefold()
+            path.append(found)
             key = "/".join(path)
             term = terms[kind].get(key)
             if term is None:
