@@ -17,10 +17,12 @@ that a plain ``pip install`` always provides.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +80,49 @@ def find_pagefind(settings: Settings) -> Pagefind:
     raise SearchError("no Pagefind found: install sitegen with its dependencies or `npm install pagefind`")
 
 
-def index_edition(pagefind: Pagefind, edition_dir: Path) -> None:
+Runner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+class Stoppable:
+    """Runs Pagefind so that another thread can stop it: ``sitegen serve`` indexes in the
+    background and must not leave a Pagefind writing into a folder it is deleting as it exits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[str] | None = None
+        self.stopped = False
+
+    def run(self, command: list[str]) -> subprocess.CompletedProcess[str]:
+        with self._lock:
+            if self.stopped:
+                raise SearchError("stopped")
+            proc = self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                 text=True)
+        try:
+            out, err = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        finally:
+            with self._lock:
+                self._proc = None
+        return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def index_edition(pagefind: Pagefind, edition_dir: Path, run: Runner = _run) -> None:
     """Index one edition's finished pages (those marked data-pagefind-body) in place."""
-    proc = subprocess.run(
-        [*pagefind.command, "--site", str(edition_dir), "--output-subdir", INDEX_DIR, "--silent"],
-        capture_output=True, text=True, timeout=600,
-    )
+    proc = run([*pagefind.command, "--site", str(edition_dir), "--output-subdir", INDEX_DIR, "--silent"])
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise SearchError(f"pagefind {pagefind.version} failed on {edition_dir.name}/: "
@@ -105,6 +144,24 @@ def index_site(staging: Path, settings: Settings) -> list[str]:
         written += sorted(p.relative_to(staging).as_posix() for p in (folder / INDEX_DIR).rglob("*")
                           if p.is_file())
     return written
+
+
+def snapshot_pages(edition_dir: Path, into: Path) -> None:
+    """The pages Pagefind reads (HTML), as hard links: a copy that a rebuild of the original,
+    which replaces files rather than writing into them, leaves as it was."""
+    for page in sorted(edition_dir.rglob("*.html")):
+        rel = page.relative_to(edition_dir)
+        if rel.parts[0] == INDEX_DIR:
+            continue
+        target = into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(page, target)
+        except OSError:
+            try:
+                shutil.copyfile(page, target)  # a file system without hard links
+            except FileNotFoundError:
+                continue  # removed by a rebuild meanwhile: the index after that rebuild leaves it out
 
 
 # -- folding a query into an edition's script ------------------------------------------------------

@@ -8,6 +8,11 @@ to keep, and ``Patch`` moves a rebuild's changed files in under the state's lock
 also takes to read, so a reader sees the whole previous site or the whole new one, never half, and
 a failed rebuild changes nothing (the last good site stays served).
 
+Search works in the preview as on the published site. A rebuild patches only the pages an edit
+changed and keeps the search index it has (Pagefind takes seconds per thousand pages: far too slow
+to wait for before every live reload), so once rebuilds settle, SearchIndexer indexes a snapshot
+of the served pages in the background and swaps each edition's new index in whole.
+
 The reload script is added to HTML responses here, when they are sent; it is never written into
 any file. It listens to server-sent events: each rebuild (good or failed) publishes the server's
 state; a tab reloads when a newer good build exists and shows an overlay with the errors while the
@@ -37,12 +42,15 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
-from .pipeline import BuildState, build, glossary_file
-from .settings import SettingsError, load
+from .pipeline import SEARCH_INDEX, BuildState, build, glossary_file
+from .search import INDEX_DIR, SearchError, Stoppable, find_pagefind, index_edition, snapshot_pages
+from .settings import Settings, SettingsError, load
 from .urls import Urls
 
 EVENTS_PATH = "/__sitegen/events"
 KEEPALIVE_SECONDS = 15.0
+# How long rebuilds must pause before the search index is made again: a burst of saves is indexed once.
+REINDEX_AFTER_SECONDS = 1.0
 # The types GitHub Pages sends for the files a site has; text types are UTF-8.
 CONTENT_TYPES = {
     ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
@@ -114,6 +122,9 @@ class Preview:
         self.published = Published()
         self.changed = threading.Condition()
         self.stopping = threading.Event()
+        # Held while a build runs: the search index is swapped in between builds, never during one.
+        self.building = threading.Lock()
+        self.search = SearchIndexer(self)
         self._warnings: set[Diagnostic] = set()
         self.watched: list[Path] = [source / "content", source / "templates", source / "static",
                                     source / "pyproject.toml"]
@@ -138,7 +149,12 @@ class Preview:
                         settings.site_dir / "pyproject.toml", glossary_file(settings)]
         diagnostics = Diagnostics(settings.site_dir)
         try:
-            result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
+            with self.building:
+                result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
+                if settings.search and (result.written or result.removed):
+                    # Told before another index can be swapped in: a build that wrote the whole site
+                    # indexed it too, and an older snapshot's index must not replace that one.
+                    self.search.built(settings, indexed=any(f"/{INDEX_DIR}/" in p for p in result.written))
         except BuildFailed as failed:
             self._failed(failed.diagnostics.errors)
             return False
@@ -188,6 +204,7 @@ class Preview:
         self.stopping.set()
         with self.changed:
             self.changed.notify_all()
+        self.search.stop()
 
     # -- serving -------------------------------------------------------------
     def locate(self, url_path: str) -> tuple[HTTPStatus, Path | None, str | None]:
@@ -218,6 +235,100 @@ class Preview:
 
     def script(self) -> bytes:
         return (RELOAD_SCRIPT % {"build": self.published.build, "events": EVENTS_PATH}).encode()
+
+
+class SearchIndexer:
+    """Makes the preview's search index again in the background once rebuilds pause.
+
+    Pagefind reads a snapshot of the served pages (hard links: a rebuild replaces files, so the
+    snapshot keeps what it linked), never the served folder a rebuild may be patching. The new
+    index of each edition is moved in under the state's lock, between builds, and the state learns
+    its files, so the next rebuild keeps them and the output check knows them.
+    """
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+        self.wake = threading.Condition()
+        self.runner = Stoppable()
+        self.settings: Settings | None = None
+        self.due: float | None = None  # when to index next (time.monotonic), None: nothing to do
+        self.generation = 0  # good builds that changed the site
+        self.indexed = 0  # the generation the served index was made from
+        self.stopping = False
+        self.thread: threading.Thread | None = None
+
+    def built(self, settings: Settings, indexed: bool) -> None:
+        """A good build changed the site; ``indexed``: it made the index itself."""
+        with self.wake:
+            self.generation += 1
+            if indexed:
+                self.indexed, self.due = self.generation, None
+            else:
+                self.settings, self.due = settings, time.monotonic() + REINDEX_AFTER_SECONDS
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._loop, name="sitegen-search", daemon=True)
+                    self.thread.start()
+            self.wake.notify_all()
+
+    def stop(self) -> None:
+        with self.wake:
+            self.stopping = True
+            self.wake.notify_all()
+        self.runner.stop()  # a Pagefind still running is killed, not waited for
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while True:
+            with self.wake:
+                while not self.stopping and (self.due is None or time.monotonic() < self.due):
+                    self.wake.wait(timeout=None if self.due is None else self.due - time.monotonic())
+                if self.stopping:
+                    return
+                settings, generation, self.due = self.settings, self.generation, None
+            assert settings is not None
+            try:
+                self._index(settings, generation)
+            except (SearchError, OSError) as exc:
+                if not self.stopping:
+                    self.preview.error(f"search index not updated: {exc}")
+            except Exception as exc:  # a bug must not stop the preview: report it and keep serving
+                where = "".join(traceback.format_exception_only(exc)).strip()
+                self.preview.error(f"search index not updated: internal error, please report it: {where}")
+
+    def _index(self, settings: Settings, generation: int) -> None:
+        started = time.perf_counter()
+        preview = self.preview
+        out = preview.out_dir
+        snapshot = out.parent / f".{out.name}.search"
+        shutil.rmtree(snapshot, ignore_errors=True)
+        old = snapshot.with_name(snapshot.name + "-old")
+        try:
+            pagefind = find_pagefind(settings)
+            for edition in settings.editions:
+                snapshot_pages(out / edition.prefix, snapshot / edition.prefix)
+                index_edition(pagefind, snapshot / edition.prefix, self.runner.run)
+            with preview.building, preview.state.lock, self.wake:
+                if self.stopping or generation <= self.indexed or preview.state.out_dir != out:
+                    return  # stopping, or a full build since the snapshot made a newer index
+                pages = preview.state.pages
+                for edition in settings.editions:
+                    served, made = out / edition.prefix / INDEX_DIR, snapshot / edition.prefix / INDEX_DIR
+                    if served.exists():
+                        aside = old / edition.prefix
+                        aside.parent.mkdir(parents=True, exist_ok=True)
+                        served.rename(aside)
+                    made.rename(served)
+                    prefix = f"{edition.prefix}/{INDEX_DIR}/"
+                    for path in [p for p in pages if p.startswith(prefix)]:
+                        del pages[path]
+                    pages.update((p.relative_to(out).as_posix(), SEARCH_INDEX) for p in sorted(served.rglob("*"))
+                                 if p.is_file())
+                self.indexed = generation
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(snapshot, ignore_errors=True)
+        preview.echo(f"search index updated in {time.perf_counter() - started:.3f} s")
 
 
 def content_type(path: Path) -> str:

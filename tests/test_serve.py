@@ -200,3 +200,31 @@ def test_edits_show_in_open_tabs_and_errors_in_an_overlay(served: Server) -> Non
             expect(hans.locator("main")).to_contain_text("修好以后的内容")
         finally:
             browser.close()
+
+
+def test_search_finds_what_an_edit_added(served: Server) -> None:
+    from browser_support import launch
+    from playwright.sync_api import sync_playwright
+
+    word = "quokkabrunch"  # in no page of the site
+
+    def found(page, edition: str) -> list[str]:  # type: ignore[no-untyped-def]
+        page.goto(served.url + f"{edition}/search/?q={word}")
+        page.wait_for_function("document.getElementById('search-status').textContent.length > 0 && "
+                               "!document.getElementById('search-status').textContent.includes('…')")
+        return page.eval_on_selector_all("#search-results li h2 a", "links => links.map(a => a.getAttribute('href'))")
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            assert found(page, "zh-hans") == []
+            served.site.write("live.md", article("实时预览", f"新增的词 {word} 可以搜索。"))
+            # The page is rebuilt (and tabs reload) first; the index follows in the background.
+            served.wait_for(re.compile(r"rebuilt in .*live\.md changed"))
+            served.wait_for(re.compile(r"search index updated"))
+            # Found in both editions, linked under the base path the site is served from.
+            assert found(page, "zh-hans") == ["/news/zh-hans/live/"]
+            assert found(page, "zh-hant") == ["/news/zh-hant/live/"]
+        finally:
+            browser.close()
