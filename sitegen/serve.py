@@ -445,11 +445,14 @@ def serve(source: Path, host: str, port: int, open_browser: bool,
             raise KeyboardInterrupt
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    work = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
-    preview = Preview(source, host, port, work / "site", echo, error)
+    work: Path | None = None
+    preview: Preview | None = None
     server: ThreadingHTTPServer | None = None
     thread: threading.Thread | None = None
     try:
+        # Inside the try: a signal that arrives right after the folder is made still removes it.
+        work = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+        preview = Preview(source, host, port, work / "site", echo, error)
         try:
             server = ThreadingHTTPServer((host, port), make_handler(preview))
         except OSError as exc:
@@ -492,12 +495,15 @@ def serve(source: Path, host: str, port: int, open_browser: bool,
     except KeyboardInterrupt:
         return 0
     finally:
-        preview.stop()
+        stop.set()  # a signal from here on would cut the cleanup short: ignore it (see on_signal)
+        if preview is not None:
+            preview.stop()  # also stops a background search indexing that writes into ``work``
         if server is not None:
             if thread is not None:
                 server.shutdown()
             server.server_close()
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         echo("stopped")

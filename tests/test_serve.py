@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import os
 import queue
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -36,19 +39,30 @@ def require(tool: str) -> None:
 
 
 class Server:
-    """`sitegen serve --port 0` in its own session, its output read line by line."""
+    """`sitegen serve --port 0` in its own session, its output read line by line.
 
-    def __init__(self, site: Site) -> None:
+    Its temporary folders go into a folder of the test's own (TMPDIR), so that a test sees exactly
+    what the server leaves behind, and close() can remove what a killed server could not.
+    """
+
+    def __init__(self, site: Site, *args: str, env: dict[str, str] | None = None) -> None:
         self.site = site
+        self.tmp = site.root.parent / "server-tmp"
+        self.tmp.mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sitegen.cli", "serve", "--source", str(site.root), "--port", "0"],
+            [sys.executable, "-m", "sitegen.cli", "serve", "--source", str(site.root), "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=site.root,
-            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1", "TMPDIR": str(self.tmp), **(env or {})},
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for(READY).group(1)
+        try:
+            self.url = self.wait_for(READY).group(1)
+        except BaseException:
+            self.close()  # a server that never came up is not left running
+            raise
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -82,10 +96,31 @@ class Server:
             os.killpg(self.proc.pid, signum)
         return self.proc.wait(timeout=60)
 
-    def kill(self) -> None:
-        if self.proc.poll() is None:
+    def leftovers(self) -> list[str]:
+        """What the server has in its temporary folder."""
+        return sorted(p.name for p in self.tmp.iterdir()) if self.tmp.is_dir() else []
+
+    def group_alive(self) -> bool:
+        """Whether any process of the server's session (itself, a Pagefind it runs) is left."""
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def close(self) -> tuple[bool, list[str]]:
+        """Stop the server as a user does (SIGTERM), SIGKILL only what that left running, and
+        remove its temporary folders. Returns (whether it stopped cleanly, what it left behind then)."""
+        clean = False
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a hung server: killed below
+            clean = self.stop() == 0 and not self.group_alive()
+        left = self.leftovers()
+        if self.group_alive():
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=60)
+        self.proc.wait(timeout=60)
+        # SIGKILL cannot be cleaned up after by the server: the test does it.
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return clean, left
 
 
 def article(title: str, body: str) -> str:
@@ -98,7 +133,8 @@ def served(tmp_path: Path) -> Iterator[Server]:
                      {"live.md": article("实时预览", "这是最初的内容。")}, demo=True)
     server = Server(site)
     yield server
-    server.kill()
+    clean, left = server.close()
+    assert clean and left == [], (clean, left)
 
 
 def test_serves_the_site_the_way_github_pages_does(served: Server) -> None:
@@ -142,12 +178,71 @@ def test_shuts_down_cleanly_with_no_processes_left(served: Server, signum: int) 
     events = stream.getresponse()
     assert events.getheader("Content-Type") == "text/event-stream; charset=utf-8"
     assert events.readline().startswith(b"event: state")
+    assert [n for n in served.leftovers() if n.startswith("sitegen-serve-")]  # where it builds
     # Ctrl-C in a terminal signals the whole foreground process group; so does this.
     assert served.stop(signum) == 0
     served.wait_for(re.compile(r"^stopped$"))
     with pytest.raises(ProcessLookupError):
         os.killpg(served.proc.pid, 0)  # nothing is left in the server's process group
+    assert served.leftovers() == []  # and nothing in its temporary folder
     stream.close()
+
+
+def small_site(root: Path, settings: str = "") -> Site:
+    return make_site(root, 'base_url = "https://example.github.io/news/"\n' + settings,
+                     {"live.md": article("实时预览", "这是最初的内容。")})
+
+
+def test_stopping_while_search_indexes_in_the_background_leaves_nothing(tmp_path: Path) -> None:
+    """SIGTERM to the server alone: the Pagefind it runs in the background is its to stop."""
+    from sitegen.search import find_pagefind
+    from sitegen.settings import load
+
+    site = small_site(tmp_path / "site")
+    real = shlex.join(find_pagefind(load(site.root)).command)
+    hanging = tmp_path / "pagefind-hangs"
+    # Pagefind as configured, except on serve's background snapshot, where it hangs until killed.
+    fake = tmp_path / "pagefind"
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *.search/*) touch {shlex.quote(str(hanging))}; exec sleep 600;; esac\n'
+                    f'exec {real} "$@"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    (site.root / "pyproject.toml").write_text(
+        (site.root / "pyproject.toml").read_text(encoding="utf-8") + f"pagefind = {json.dumps(str(fake))}\n",
+        encoding="utf-8")
+    server = Server(site)
+    try:
+        site.write("live.md", article("实时预览", "第二版的内容。"))
+        server.wait_for(re.compile(r"rebuilt in"))
+        deadline = time.monotonic() + START_TIMEOUT
+        while not hanging.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hanging.exists(), "the background index never started:\n" + "\n".join(server.output)
+        os.kill(server.proc.pid, signal.SIGTERM)  # not the group: the server must stop Pagefind itself
+        assert server.proc.wait(timeout=60) == 0
+        server.wait_for(re.compile(r"^stopped$"))
+        assert not server.group_alive()
+        assert server.leftovers() == []
+    finally:
+        server.close()
+
+
+def test_open_opens_the_served_site_root_under_the_base_path(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    # Python's webbrowser module runs the command in BROWSER with the URL: a stand-in records it.
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {shlex.quote(str(opened))}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    server = Server(small_site(tmp_path / "site"), "--open", env={"BROWSER": str(browser)})
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text(encoding="utf-8").splitlines() == [server.url]
+        assert urlsplit(server.url).path == "/news/"
+        assert server.get("/news/").status == 200
+    finally:
+        clean, left = server.close()
+    assert clean and left == []
 
 
 def test_edits_show_in_open_tabs_and_errors_in_an_overlay(served: Server) -> None:
