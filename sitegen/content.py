@@ -398,8 +398,13 @@ def load_article(
         summary = " ".join(plain_text_of(summary_tokens).split())
     else:
         summary = summarize(_paragraph_text(tokens), settings.summary_length)
-    categories = _first(meta, "categories", "category")
-    if settings.category_lists == "separate" or front.format == "toml":
+    categories, tags = _first(meta, "categories", "category"), _first(meta, "tags", "tag")
+    if settings.category_lists == "jekyll":
+        # Jekyll's rule: the plural keys written as one string are names separated by spaces
+        # ("categories: jekyll update"); Hexo and Hugo read such a string as one name.
+        categories = meta["categories"].split() if isinstance(meta.get("categories"), str) else categories
+        tags = meta["tags"].split() if isinstance(meta.get("tags"), str) else tags
+    if settings.category_lists in ("separate", "jekyll") or front.format == "toml":
         # Hugo and Jekyll: every item of a list is a category of its own.
         paths = tuple((name,) for name in _strings(categories))
     else:
@@ -413,7 +418,7 @@ def load_article(
         updated=updated,
         slug=slug,
         lang=lang,
-        tags=_strings(_first(meta, "tags", "tag")),
+        tags=_strings(tags),
         categories=paths,
         authors=_author_names(_first(meta, "author", "authors")),
         source_name=_source_name(meta, source_url),

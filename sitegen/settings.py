@@ -72,7 +72,8 @@ class Settings:
     old_urls: tuple[str, ...] = ()
     # Also write a redirect at each article's old path outside the editions ("2022/02/25/slug/").
     old_path_redirects: bool = False
-    # A flat list of categories is one nested path ("nested", Hexo) or several ("separate", Hugo, Jekyll).
+    # A flat list of categories is one nested path ("nested", Hexo) or several ("separate", Hugo);
+    # "jekyll" is "separate" plus Jekyll's space-separated strings ("categories: a b", "tags: a b").
     category_lists: str = "nested"
     # Raw HTML in Markdown is written as is (authors are trusted); false escapes it as text.
     unsafe_html: bool = True
@@ -227,9 +228,10 @@ def _check(settings: Settings, where: Diagnostic, text: str) -> None:
             replace(where, line=_line_of(text, "timezone"),
                     message=f"setting 'tool.sitegen.timezone': unknown time zone {settings.timezone!r}")
         ) from None
-    if settings.category_lists not in ("nested", "separate"):
+    if settings.category_lists not in ("nested", "separate", "jekyll"):
         raise SettingsError(replace(where, line=_line_of(text, "category_lists"),
-                                    message="setting 'tool.sitegen.category_lists' must be \"nested\" or \"separate\""))
+                                    message="setting 'tool.sitegen.category_lists' must be \"nested\", "
+                                            "\"separate\" or \"jekyll\""))
     if not all(isinstance(u, str) and re.match(r"^https?://[^/\s]+", u) for u in settings.old_urls):
         raise SettingsError(replace(where, line=_line_of(text, "old_urls"),
                                     message="setting 'tool.sitegen.old_urls' must list absolute http(s) URLs"))

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Site, text_of
+from conftest import Site, make_site, text_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -193,6 +193,30 @@ def test_jekyll_permalink_with_categories_and_output_ext(jekyll: tuple[Site, str
     assert text_of(page, "article h1") == "Welcome to Jekyll!"
     # No date in the front-matter: the file name's, as Jekyll reads it.
     assert page.css_first("time").attributes["datetime"].startswith("2020-01-15T00:00:00")
+    # "categories: jekyll update" and "tags: 欢迎 入门" are two names each, as Jekyll reads them.
+    assert [a.text() for a in page.css(".categories a")] == ["jekyll", "update"]
+    assert [a.text() for a in page.css(".tags a")] == ["欢迎", "入门"]
+
+
+@pytest.mark.parametrize(("setting", "categories", "tags"), [
+    ("nested", "分类：科技 新闻", ["人工 智能"]),  # Hexo: a string is one name
+    ("separate", "分类：科技 新闻", ["人工 智能"]),  # Hugo: the same
+    ("jekyll", "分类：科技，新闻", ["人工", "智能"]),  # Jekyll: names separated by spaces
+])
+def test_a_string_of_categories_or_tags_is_read_as_the_setting_says(tmp_path: Path, setting: str,
+                                                                    categories: str, tags: list[str]) -> None:
+    site = make_site(tmp_path / "s", f'category_lists = "{setting}"\n', {
+        "a.md": "---\ntitle: 一\ndate: 2020-01-01\ncategories: 科技 新闻\ntags: 人工 智能\n---\n\n正文。\n",
+        # The singular keys always name one: Jekyll reads "category: x y" as one category too.
+        "b.md": "---\ntitle: 二\ndate: 2020-01-02\ncategory: 科技 新闻\ntag: 人工 智能\n---\n\n正文。\n",
+    })
+    assert site.build().exit_code == 0
+    page = site.html("zh-hans/a/")
+    assert text_of(page, ".categories") == categories  # paths are separated by "，", a path's levels by "›"
+    assert [a.text() for a in page.css(".tags a")] == tags
+    single = site.html("zh-hans/b/")
+    assert text_of(single, ".categories") == "分类：科技 新闻"
+    assert [a.text() for a in single.css(".tags a")] == ["人工 智能"]
 
 
 def test_jekyll_post_url_and_link_tags(jekyll: tuple[Site, str]) -> None:
@@ -209,4 +233,4 @@ def test_jekyll_highlight_block_is_reported_and_kept(jekyll: tuple[Site, str]) -
     site, stderr = jekyll
     body = text_of(site.html("zh-hans/jekyll/update/2020/01/15/welcome.html"), ".body")
     assert "{% highlight ruby %}" in body and "def hello; end" in body and "{% endhighlight %}" in body
-    assert "content/_posts/2020-01-15-welcome.md:8: unsupported tag 'highlight'" in stderr
+    assert "content/_posts/2020-01-15-welcome.md:9: unsupported tag 'highlight'" in stderr

@@ -214,7 +214,7 @@ def test_category_lists_setting_is_checked(tmp_path: Path) -> None:
     site = make_site(tmp_path / "s", 'category_lists = "flat"\n', files={"a.md": GOOD})
     run = site.build_process()
     assert run.exit_code == 2
-    assert "setting 'tool.sitegen.category_lists' must be \"nested\" or \"separate\"" in run.stderr
+    assert "setting 'tool.sitegen.category_lists' must be \"nested\", \"separate\" or \"jekyll\"" in run.stderr
 
 
 def test_unresolved_and_ambiguous_template_tags_are_reported_like_links(site: Site) -> None:
