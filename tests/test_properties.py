@@ -191,3 +191,35 @@ def test_code_and_urls_come_out_unchanged_in_both_editions(code: str, path: str,
         collect.feed((out / prefix / "a" / "index.html").read_text(encoding="utf-8"))
         assert collect.codes == [code, code + "\n"], prefix
         assert [unquote(h) for h in collect.hrefs] == [url], prefix
+
+
+def _related_by_scoring_everyone(articles: list, article_terms: dict, limit: int = 4) -> dict[str, list[str]]:
+    """The definition of related articles, scoring every article of every shared tag."""
+    order = {a.key: i for i, a in enumerate(articles)}
+    out = {}
+    for article in articles:
+        scores: dict[str, float] = {}
+        for tag in article_terms[article.key]["tags"]:
+            for other in tag.articles:
+                if other is not article:
+                    scores[other.key] = scores.get(other.key, 0.0) + 1.0 / len(tag.articles)
+        out[article.key] = sorted(scores, key=lambda k: (-scores[k], order[k]))[:limit]
+    return out
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)  # no build: many examples are cheap
+@given(st.lists(st.lists(st.sampled_from("ABCDEFG"), max_size=5), min_size=1, max_size=40))
+def test_related_articles_are_the_best_scored_whatever_the_tags(tag_lists: list[list[str]]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sitegen.content import Article
+    from sitegen.taxonomy import build_taxonomy, related_articles
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    articles = [Article(Path(f"{i}.md"), f"{i}.md", f"t{i}", start - timedelta(hours=i), None, f"s{i}",
+                        "zh-Hans", tuple(tags), (), (), "", "", "", [], 1, 0, 0)
+                for i, tags in enumerate(tag_lists)]
+    taxonomy = build_taxonomy(articles, (), lambda text, lang: text, lambda text, source, target: text, related={})
+    found = related_articles(articles, taxonomy.article_terms)
+    assert {k: [a.key for a in v] for k, v in found.items()} == _related_by_scoring_everyone(
+        articles, taxonomy.article_terms)
