@@ -134,6 +134,14 @@ class _Resolver:
     def _site_path(self, page: str, url: str) -> str | None:
         """The site path a URL names; None when it is not this site's; "\0" when it leaves the base path."""
         urls = self.urls
+        # Most URLs are what urls.href()/absolute() write: under the base path, nothing for
+        # urljoin to resolve (no dot segments, empty segments, query, fragment or odd characters).
+        # Their site path is the rest of the path, as the general case below finds it, only faster.
+        base = urls.base_path
+        rest = url[len(urls.origin):] if url.startswith(urls.origin + base) else url
+        if (rest.startswith(base) and not rest.startswith("//") and rest.isascii() and rest.isprintable()
+                and not any(c in rest for c in " ?#\\") and "/." not in rest and "//" not in rest):
+            return unquote(rest[len(base):])
         parts = urlsplit(url)
         if parts.scheme and parts.scheme not in ("http", "https"):
             return None

@@ -31,6 +31,9 @@ _DATED_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 _MORE = re.compile(r"^<!--\s*more\s*-->$", re.IGNORECASE)
 # Characters that count as words in Chinese text: ideographs and kana, not punctuation.
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# What is not such a character: deleting it leaves only the characters to count, which is
+# faster than finding each of them.
+_NOT_CJK_CHARS = re.compile(r"[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’-][A-Za-z0-9]+)*")
 _SENTENCE = re.compile(r"[。！？!?]")
 _CLAUSE = re.compile(r"(?<!\d)[，,；;：:](?!\d)")
@@ -197,7 +200,7 @@ def summarize(text: str, limit: int) -> str:
 
 def count_text(text: str) -> tuple[int, int]:
     """CJK characters and Latin words, counted the way Chinese sites count an article's length."""
-    return len(_CJK_CHAR.findall(text)), len(_LATIN_WORD.findall(text))
+    return len(_NOT_CJK_CHARS.sub("", text)), len(_LATIN_WORD.findall(text))
 
 
 def _first_heading(tokens: list[Token]) -> tuple[str, int] | None:

@@ -719,7 +719,9 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
             todo.append(path)
     keys = {p.relative_to(settings.content_path).as_posix() for p in sources}
     records = {k: r for k, r in records.items() if k in keys}
-    job = Job(settings, converter, index, paths, dates, article_key, root, feeds)
+    script_of = {e.lang: e.script for e in settings.editions}
+    scripts = {s.key: script_of[s.lang] for s in stubs if s.lang in script_of}
+    job = Job(settings, converter, index, paths, dates, article_key, root, feeds, scripts)
     progress.stage("articles", len(todo))
     for record, bodies in run(render, job, todo, jobs, progress.advance):
         records[record.key] = record

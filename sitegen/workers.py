@@ -15,7 +15,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -84,6 +84,8 @@ class Job:
     fingerprint: str  # settings, glossary and sitegen version
     root: Path  # where diagnostics' paths are shown from
     in_feeds: frozenset[str]  # keys of the articles some feed carries: they need absolute-URL bodies
+    # article key -> the script the front-matter scan found its text in: not detected twice
+    scripts: dict[str, str] = field(default_factory=dict)
 
 
 # A date that marks "the front-matter gives none": the build looks the real one up (git) once
@@ -129,8 +131,9 @@ def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[st
         except OSError:
             raw = None  # load_article reads again and reports why it cannot
         made_from = record_digest(digest(raw) if raw is not None else "", job.fingerprint, job.dates.get(path))
-        article = load_article(path, settings, parsers, diagnostics, job.converter.detect_script,
-                               lambda p: job.dates[p], raw)
+        known = job.scripts.get(key)
+        detect = job.converter.detect_script if known is None else lambda text, known=known: known
+        article = load_article(path, settings, parsers, diagnostics, detect, lambda p: job.dates[p], raw)
         bodies: dict[str, bytes] = {}
         record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", {}, None)
         if article is not None:
@@ -175,7 +178,10 @@ def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, articl
                 return converter.with_glossary(target.glossary).text(target.title, target.lang, lang)
             return converter.text(target.title, target.lang, lang)
 
-        def href_of(key: str, prefix: str = edition.prefix) -> str:
+        linked: list[str] = []
+
+        def href_of(key: str, prefix: str = edition.prefix, linked: list[str] = linked) -> str:
+            linked.append(key)
             return urls.href(f"{prefix}/{job.paths[key]}")
 
         def url_of(key: str, prefix: str = edition.prefix) -> str:
@@ -185,6 +191,10 @@ def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, articl
         texts = writer.converted(article, lang)
         variants = [(digests, href_of)] + ([(feed_digests, url_of)] if article.key in job.in_feeds else [])
         for found, link in variants:
+            if found is feed_digests and not linked:
+                # A body that links no other article reads the same with absolute URLs.
+                found[lang] = digests[lang]
+                continue
             html = writer.html(article, lang, texts, link, title_of, images.size,
                                lambda name: images.file_size(assets[name]) if name in assets else None).encode()
             found[lang] = digest(html)
