@@ -456,8 +456,8 @@ def _converter(settings: Settings, diagnostics: Diagnostics) -> Converter:
         raise BuildFailed(diagnostics) from None
 
 
-def build_inputs(settings: Settings, out_dir: Path) -> Inputs | None:
-    """Everything a build reads, by file status (see snapshot.py); None when it cannot be trusted."""
+def build_inputs(settings: Settings, out_dir: Path) -> Inputs:
+    """Everything a build reads, by file status (see snapshot.py)."""
     return snapshot.inputs((settings.content_path, settings.templates_path, settings.static_path, THEME),
                            (settings.site_dir / "pyproject.toml", glossary_file(settings), SHIPPED_GLOSSARY),
                            f"{__version__}\0{settings!r}\0{out_dir.resolve()}")

@@ -7,12 +7,14 @@ left in the output folder; the next build compares both and, when neither moved,
 
 Comparing by status is safe when a file changed later than its status was read, since the status
 then differs. It is not when a file changes twice within the file system's timestamp granularity
-keeping its size (git's "racy" case): inputs touched within RACY_NS of being read are therefore
-never trusted, and such a build records no snapshot.
+keeping its size (git's "racy" case): so, as git does, a file touched within RACY_NS of being read
+is recorded by a digest of its bytes instead, and compared by them. Folders are recorded by identity
+only: the listing of every file under them is part of the inputs, so what is added or removed shows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import time
@@ -24,7 +26,6 @@ RACY_NS = 2_000_000_000
 # (size, mtime_ns, inode) of a file; (-1, mtime_ns, inode) of a folder, whose modification time
 # changes when an entry is added to it or removed.
 Status = tuple[int, int, int]
-Inputs = tuple[tuple[str, Status | None], ...]
 
 
 def _status(path: str) -> Status | None:
@@ -43,8 +44,9 @@ def trusted_status(path: Path) -> Status | None:
     return status
 
 
-def _tree(folder: Path) -> Iterable[tuple[str, Status]]:
-    """Every file and folder under ``folder`` (dotfiles and the cache too: anything may be read)."""
+def _tree(folder: Path) -> Iterable[tuple[str, Status | None]]:
+    """Every file and folder under ``folder`` (dotfiles and the cache too: anything may be read);
+    None for an entry that cannot be read (a broken link): the build reports it, so it counts."""
     todo = [str(folder)]
     while todo:
         current = todo.pop()
@@ -56,27 +58,42 @@ def _tree(folder: Path) -> Iterable[tuple[str, Status]]:
             try:
                 info = entry.stat(follow_symlinks=True)
             except OSError:
+                yield entry.path, None
                 continue
             if entry.is_dir(follow_symlinks=True):
                 if entry.name != ".sitegen-cache":
                     todo.append(entry.path)
-                yield entry.path, (-1, info.st_mtime_ns, info.st_ino)
+                yield entry.path, (-1, 0, info.st_ino)
             else:
                 yield entry.path, (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def inputs(folders: Iterable[Path], files: Iterable[Path], described: str) -> Inputs | None:
-    """What a build reads, by status: every file under ``folders``, each of ``files``, and
-    ``described`` (the settings, the output folder: what is not a file). None when some input
-    changed too recently to be compared by status."""
-    now = time.time_ns()
-    found: list[tuple[str, Status | None]] = [(described, None)]
-    for folder in folders:
-        found.append((str(folder), _status(str(folder))))
-        found.extend(sorted(_tree(folder)))
-    found.extend((str(p), _status(str(p))) for p in files)
-    if any(s is not None and s[1] > now - RACY_NS for _, s in found):
+# A file's status, or for a file changed within RACY_NS of being read, a digest of its bytes;
+# None for a file that is not there.
+Seen = Status | str | None
+Inputs = tuple[tuple[str, Seen], ...]
+
+
+def _seen(path: str, status: Status | None, now: int) -> Seen:
+    if status is None or status[0] < 0 or status[1] <= now - RACY_NS:
+        return status
+    try:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "blake2b").hexdigest()
+    except OSError:
         return None
+
+
+def inputs(folders: Iterable[Path], files: Iterable[Path], described: str) -> Inputs:
+    """What a build reads: every file and folder under ``folders``, each of ``files`` (see Seen),
+    and ``described`` (the settings, the output folder: what is not a file)."""
+    now = time.time_ns()
+    found: list[tuple[str, Seen]] = [(described, None)]
+    for folder in folders:
+        status = _status(str(folder))
+        found.append((str(folder), (-1, 0, status[2]) if status is not None and status[0] < 0 else status))
+        found.extend((path, _seen(path, status, now)) for path, status in sorted(_tree(folder)))
+    found.extend((str(p), _seen(str(p), _status(str(p)), now)) for p in files)
     return tuple(found)
 
 
