@@ -475,7 +475,7 @@ def _unchanged(store: Store, seen: Inputs | None, out_dir: Path, diagnostics: Di
     if last is None:
         return None
     inputs, output, (articles, pages, warnings) = last
-    if inputs != seen or not snapshot.output_unchanged(out_dir, output):
+    if not snapshot.same_inputs(inputs, seen) or not snapshot.output_unchanged(out_dir, output):
         return None
     diagnostics.items.extend(warnings)
     written = {rel for rel in output if not rel.endswith("/")}
@@ -593,9 +593,16 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     try:
         with Output(out_dir, previous=previous) as out:
 
+            def key_of(renderer: EditionRenderer, job: PageJob) -> str:
+                deps = (renderer.dep_key(k) for k in sorted(job.deps))
+                return digest(page_key, renderer.lang, repr(job.shape), *deps)
+
+            def keep(renderer: EditionRenderer, job: PageJob) -> bool:
+                return out.keep(job.path, key_of(renderer, job))
+
             def emit(renderer: EditionRenderer, job: PageJob) -> bytes | None:
                 """Write one page unless the previous output's can be kept; its bytes when rendered."""
-                key = digest(page_key, renderer.lang, repr(job.shape), *(renderer.dep_key(k) for k in sorted(job.deps)))
+                key = key_of(renderer, job)
                 if out.keep(job.path, key):
                     return None
                 data = job.render()
@@ -620,7 +627,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                 tasks.extend((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path)))
                              for job in feed_jobs(renderer))
             progress.stage("pages", len(tasks))
-            found = emit_pages(tasks, emit, out, PageLinks(site.urls), jobs, progress.advance)
+            found = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance)
             for page in render_redirects(site, env, resolved.redirects):
                 out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
@@ -741,8 +748,8 @@ PAGE_CHUNK = 48
 
 
 def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
-               out: Output, links: PageLinks, jobs: int, advance: Callable[[int], None]
-               ) -> dict[str, tuple[str, ...]]:
+               keep: Callable[[EditionRenderer, PageJob], bool], out: Output, links: PageLinks, jobs: int,
+               advance: Callable[[int], None]) -> dict[str, tuple[str, ...]]:
     """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays.
 
     Each worker inherits the whole build (site, renderers, the Output) from the fork, renders its
@@ -750,8 +757,20 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
     what it rendered, and sends back only what ``out`` must record. A task that fails in a worker
     is done again here, so that its error is raised (and reported) as a serial build raises it.
     Returns the link targets of the pages rendered in workers (see checks.PageLinks).
+
+    A warm build keeps most pages as they are (``keep``): which ones is found here first, so that
+    the workers get only the pages to render, and none are started for a handful (forking a
+    process that holds a whole site costs more than rendering a few dozen pages).
     """
     found: dict[str, tuple[str, ...]] = {}
+    if out.previous:
+        rest = []
+        for renderer, job in tasks:
+            if keep(renderer, job):
+                advance(1)
+            else:
+                rest.append((renderer, job))
+        tasks = rest
     if jobs <= 1 or len(tasks) <= PAGE_CHUNK or not FORK:
         for renderer, job in tasks:
             emit(renderer, job)

@@ -77,6 +77,10 @@ Inputs = tuple[tuple[str, Seen], ...]
 def _seen(path: str, status: Status | None, now: int) -> Seen:
     if status is None or status[0] < 0 or status[1] <= now - RACY_NS:
         return status
+    return _bytes_digest(path)
+
+
+def _bytes_digest(path: str) -> str | None:
     try:
         with open(path, "rb") as file:
             return hashlib.file_digest(file, "blake2b").hexdigest()
@@ -95,6 +99,23 @@ def inputs(folders: Iterable[Path], files: Iterable[Path], described: str) -> In
         found.extend((path, _seen(path, status, now)) for path, status in sorted(_tree(folder)))
     found.extend((str(p), _seen(str(p), _status(str(p)), now)) for p in files)
     return tuple(found)
+
+
+def same_inputs(recorded: Inputs, seen: Inputs) -> bool:
+    """Whether a build that read ``seen`` reads what the one that recorded ``recorded`` did. A file
+    recorded by its bytes (see Seen) is compared by its bytes, however long ago it changed."""
+    if len(recorded) != len(seen):
+        return False
+    for (path, then), (now_path, now) in zip(recorded, seen, strict=True):
+        if path != now_path:
+            return False
+        if then == now:
+            continue
+        if not isinstance(then, str) or now is None or isinstance(now, str) or now[0] < 0:
+            return False
+        if _bytes_digest(path) != then:
+            return False
+    return True
 
 
 def output_status(root: Path, files: Iterable[str]) -> dict[str, Status]:
