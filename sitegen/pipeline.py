@@ -334,28 +334,45 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     try:
         with (Patch(out_dir, state.lock) if patching else Output(out_dir, state.lock)) as out:
 
-            def emit(job: PageJob) -> None:
+            # Pages to render again, rendered after the loop: in forked workers when there are many
+            # (the first build, a template edit), here when few (an article edit).
+            pending: list[tuple[EditionRenderer, PageJob]] = []
+
+            def emit(job: PageJob, renderer: EditionRenderer | None = None) -> None:
                 if job.path in shapes:
                     raise UnsafePath(f"two pages would be written to {job.path!r}")
                 shapes[job.path] = job.shape
                 if job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
-                    out.write(job.path, job.render())
+                    if renderer is None:
+                        out.write(job.path, job.render())
+                    else:
+                        pending.append((renderer, job))
+
+            def write_page(renderer: EditionRenderer, job: PageJob) -> bytes:
+                data = job.render()
+                data = data.encode("utf-8") if isinstance(data, str) else data
+                out.write(job.path, data)
+                return data
 
             for renderer in renderers:
                 edition = renderer.edition
                 progress.stage(f"pages {edition.lang}", 0)
                 count = 0
                 for job in renderer.jobs():
-                    emit(dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))))
+                    emit(dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))), renderer)
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
                 for key, files in assets.items():
                     for name, path in sorted(files.items()):
                         emit(fixed(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes()))
                 pages[edition.lang] = count
-                # Feeds: Atom and JSON Feed for the edition and each tag and source.
+                # Feeds: Atom and JSON Feed for the edition and each tag and source. Rendered here,
+                # not in workers: their bodies are kept in the state (feed_bodies) for the next build.
                 for job in feed_jobs(renderer):
                     emit(dataclasses.replace(job, path=site.edition_path(edition, job.path)))
+            progress.stage("pages", len(pending))
+            found = emit_pages(pending, write_page, lambda renderer, job: False, out, PageLinks(site.urls),
+                               jobs or default_jobs(), progress.advance)
             for page in render_redirects(site, env, resolved.redirects):
                 emit(fixed(file_for(page.path), page.html))
             for page in render_root(site, env):
@@ -383,7 +400,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             emit(fixed("robots.txt", robots_txt(site.urls)))
             # The output checks itself: every link must stay under the base path and land.
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
-            check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir, every=set(shapes))
+            check_output(out.root, out.written, site.urls, diagnostics, shown_as=out_dir, every=set(shapes),
+                         found_by_workers=found)
             if len(diagnostics.errors) > before:
                 raise BuildFailed(diagnostics)
             if isinstance(out, Patch):

@@ -33,14 +33,14 @@ FILES = {
 class Live:
     """A site with a kept BuildState, rebuilt like `sitegen serve` rebuilds it."""
 
-    def __init__(self, site: Site, tmp: Path) -> None:
-        self.site, self.tmp, self.state = site, tmp, BuildState()
+    def __init__(self, site: Site, tmp: Path, jobs: int | None = None) -> None:
+        self.site, self.tmp, self.state, self.jobs = site, tmp, BuildState(), jobs
         self.out = tmp / "live-out"
         self.fresh_builds = 0
 
     def build(self) -> BuildResult:
         settings = load(self.site.root)
-        return build(settings, self.out, diagnostics=Diagnostics(self.site.root), state=self.state)
+        return build(settings, self.out, diagnostics=Diagnostics(self.site.root), state=self.state, jobs=self.jobs)
 
     def assert_same_as_full_build(self) -> None:
         self.fresh_builds += 1
@@ -190,3 +190,51 @@ def test_template_error_is_reported_as_file_and_line(live: Live) -> None:
     assert error.path.endswith("templates/article.html")
     assert error.line == 3
     assert "nope" in error.message
+
+
+# Enough articles that a full re-render (first build, template edit) goes to forked page workers.
+MANY = {f"n{i:02d}.md": article(f"第{i}篇新闻", f"2026-02-{i % 28 + 1:02d} 09:{i:02d}:00", f"软件与网络的报道{i}。",
+                                 "[科技]" if i % 2 else "[市场]") for i in range(40)}
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Live:
+    site = make_site(tmp_path / "site", 'title = "测试站"\npage_size = 5\n', MANY)
+    live = Live(site, tmp_path, jobs=2)
+    assert live.build().articles == 40
+    live.assert_same_as_full_build()
+    return live
+
+
+def test_template_change_on_a_larger_site_rebuilds_every_page_in_workers(big: Live) -> None:
+    templates = big.site.root / "templates"
+    templates.mkdir()
+    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "base.html"
+    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p class=\"mark\">模板已改</p></footer>")
+    (templates / "base.html").write_text(text, encoding="utf-8")
+    result = big.build()
+    pages = {p.relative_to(big.out).as_posix() for p in big.out.rglob("*.html") if p.name != "404.html"}
+    assert {p for p in pages if p.startswith("zh-")} <= result.written
+    for page in ("zh-hans/n07/index.html", "zh-hant/n07/index.html", "zh-hant/index.html"):
+        assert "模板已改" in (big.out / page).read_text(encoding="utf-8")
+    big.assert_same_as_full_build()
+    # The state is whole after a build in workers: the next edit rebuilds only what it shows.
+    big.site.write("n07.md", article("第7篇新闻", "2026-02-08 09:07:00", "改过的软件报道。", "[科技]"))
+    result = big.build()
+    assert both("n07/index.html") <= result.written
+    assert not both("n20/index.html") & result.written  # another tag, far in date: not shown on it
+    big.assert_same_as_full_build()
+
+
+def test_template_error_in_a_page_worker_is_reported_as_file_and_line(big: Live) -> None:
+    templates = big.site.root / "templates"
+    templates.mkdir()
+    (templates / "article.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ article.nope }}\n'
+                                            "{% endblock %}\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in big.out.rglob("*") if p.is_file()}
+    with pytest.raises(BuildFailed) as failed:
+        big.build()
+    (error,) = failed.value.diagnostics.errors
+    assert error.path.endswith("templates/article.html")
+    assert error.line == 3
+    assert {p: p.read_bytes() for p in big.out.rglob("*") if p.is_file()} == before
