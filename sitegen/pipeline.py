@@ -107,6 +107,9 @@ class BuildState:
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
     feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
     static_key: str = ""  # the static files the kept feed bodies' image sizes were read from
+    # sitegen serve makes the search index in the background (serve.SearchIndexer), so that the
+    # first build and a settings edit show the site without waiting for Pagefind.
+    index_in_background: bool = False
     # Held while a build moves its files into the output: a server reading under it never sees
     # half of a rebuild.
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -306,15 +309,22 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 feed_bodies=state.feed_bodies if incremental else None)
     templates = templates_key(settings) if incremental else ""
     static = _digest(data for _, data in static_outputs(settings)) if incremental else ""
-    if static != state.static_key or templates != state.templates_key:
-        state.feed_bodies.clear()  # bodies show image sizes from static/ and markup from settings
+    if static != state.static_key or not state.templates_key:
+        # Bodies show image sizes from static/ and markup from settings (a settings change resets
+        # templates_key, see load_site); Markdown, not the templates, renders them.
+        state.feed_bodies.clear()
         state.static_key = static
     for key in [k for k in state.feed_bodies if k[1] not in paths]:
         del state.feed_bodies[key]
+    # New templates: every page is rendered again, into the output in place (see Patch), which keeps
+    # the search index for serve to make again in the background. New settings (templates_key
+    # reset by load_site) may change every path: the whole site is written afresh.
+    every_page = bool(state.templates_key) and templates != state.templates_key
     if state.env is None or templates != state.templates_key:
         state.env = make_environment(settings)
         state.env.globals["sitegen_version"] = __version__
-        state.pages.clear()  # new templates or settings: every page is rendered again
+        if not every_page:
+            state.pages.clear()
     env = state.env
 
     # What changed since the last build: articles parsed again, and articles whose view (title,
@@ -342,7 +352,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 if job.path in shapes:
                     raise UnsafePath(f"two pages would be written to {job.path!r}")
                 shapes[job.path] = job.shape
-                if job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
+                if every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
                     if renderer is None:
                         out.write(job.path, job.render())
                     else:
@@ -385,13 +395,13 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 for lang, fold in state.folds.items():
                     prefix = next(e.prefix for e in settings.editions if e.lang == lang)
                     emit(fixed(f"{prefix}/{FOLD_FILE}", fold_json(fold)))
-                if not patching:
+                if not patching and not state.index_in_background:
                     # Search: runs over the finished pages in staging, so a failure keeps the old site.
                     progress.stage("indexing for search", 0)
                     indexed = index_site(out.root, settings)
                     out.record(indexed)
                     shapes.update(dict.fromkeys(indexed, SEARCH_INDEX))
-                else:
+                elif patching:
                     # A rebuild keeps the index of the last full build: Pagefind indexes a whole
                     # edition, seconds per thousand pages, too slow for a preview's every keystroke.
                     shapes.update((p, s) for p, s in previous.items() if s == SEARCH_INDEX)

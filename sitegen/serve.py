@@ -8,10 +8,11 @@ to keep, and ``Patch`` moves a rebuild's changed files in under the state's lock
 also takes to read, so a reader sees the whole previous site or the whole new one, never half, and
 a failed rebuild changes nothing (the last good site stays served).
 
-Search works in the preview as on the published site. A rebuild patches only the pages an edit
-changed and keeps the search index it has (Pagefind takes seconds per thousand pages: far too slow
-to wait for before every live reload), so once rebuilds settle, SearchIndexer indexes a snapshot
-of the served pages in the background and swaps each edition's new index in whole.
+Search works in the preview as on the published site. No build in serve waits for Pagefind (seconds
+per thousand pages: far too slow to wait for before the first page or every live reload): a rebuild
+patches only the pages an edit changed and keeps the search index it has, and once builds settle,
+SearchIndexer indexes a snapshot of the served pages in the background and swaps each edition's new
+index in whole. Search therefore starts working a few seconds after the site is first served.
 
 The reload script is added to HTML responses here, when they are sent; it is never written into
 any file. It listens to server-sent events: each rebuild (good or failed) publishes the server's
@@ -117,7 +118,7 @@ class Preview:
                  echo: Callable[[str], None], error: Callable[[str], None]) -> None:
         self.source, self.host, self.port, self.out_dir = source, host, port, out_dir
         self.echo, self.error = echo, error
-        self.state = BuildState()
+        self.state = BuildState(index_in_background=True)
         self.base_path = "/"
         self.published = Published()
         self.changed = threading.Condition()
@@ -152,16 +153,17 @@ class Preview:
             with self.building:
                 result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
                 if settings.search and (result.written or result.removed):
-                    # Told before another index can be swapped in: a build that wrote the whole site
-                    # indexed it too, and an older snapshot's index must not replace that one.
-                    self.search.built(settings, indexed=any(f"/{INDEX_DIR}/" in p for p in result.written))
+                    # Told before another index can be swapped in: an older snapshot's index must
+                    # not replace the one this build's pages call for.
+                    self.search.built(settings)
         except BuildFailed as failed:
             self._failed(failed.diagnostics.errors)
             return False
         except Exception as exc:  # a bug must not stop the preview: report it and keep serving
             where = "".join(traceback.format_exception_only(exc)).strip()
             self._failed([Diagnostic("sitegen", 1, f"internal error, please report it: {where}")])
-            self.state = BuildState()  # start afresh: the failed build may have left it half-updated
+            # Start afresh: the failed build may have left the state half-updated.
+            self.state = BuildState(index_in_background=True)
             return False
         new_warnings = [w for w in result.diagnostics.warnings if w not in self._warnings]
         self._warnings = set(result.diagnostics.warnings)
@@ -257,17 +259,15 @@ class SearchIndexer:
         self.stopping = False
         self.thread: threading.Thread | None = None
 
-    def built(self, settings: Settings, indexed: bool) -> None:
-        """A good build changed the site; ``indexed``: it made the index itself."""
+    def built(self, settings: Settings) -> None:
+        """A good build changed the site (builds in serve never index it themselves, see
+        BuildState.index_in_background)."""
         with self.wake:
             self.generation += 1
-            if indexed:
-                self.indexed, self.due = self.generation, None
-            else:
-                self.settings, self.due = settings, time.monotonic() + REINDEX_AFTER_SECONDS
-                if self.thread is None:
-                    self.thread = threading.Thread(target=self._loop, name="sitegen-search", daemon=True)
-                    self.thread.start()
+            self.settings, self.due = settings, time.monotonic() + REINDEX_AFTER_SECONDS
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._loop, name="sitegen-search", daemon=True)
+                self.thread.start()
             self.wake.notify_all()
 
     def stop(self) -> None:

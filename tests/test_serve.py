@@ -313,6 +313,8 @@ def test_search_finds_what_an_edit_added(served: Server) -> None:
         browser = launch(p)
         try:
             page = browser.new_page()
+            # serve shows the site first and makes its search index in the background.
+            served.wait_for(re.compile(r"search index updated"))
             assert found(page, "zh-hans") == []
             served.site.write("live.md", article("实时预览", f"新增的词 {word} 可以搜索。"))
             # The page is rebuilt (and tabs reload) first; the index follows in the background.
