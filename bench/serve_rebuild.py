@@ -8,11 +8,14 @@ built once, then edited the way a writer does while previewing: one article's bo
 (a site override of article.html). Each rebuild runs through serve's own code path (Preview.rebuild:
 settings, BuildState, the incremental pipeline, writing into serve's output folder), and the times are
 the ones serve prints. The file watcher's own delay (50 ms after the last change) is not included.
+Between edits it waits, as a writer pauses, for the search index serve makes in the background,
+and reports that time too.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import statistics
 import sys
@@ -38,11 +41,25 @@ def main() -> int:
         lines: list[str] = []
         preview = Preview(site, "127.0.0.1", 8000, Path(tmp) / "out", lines.append, lines.append)
 
+        indexing: list[float] = []
+
         def rebuild(why: str) -> float:
             started = time.perf_counter()
             if not preview.rebuild(why):
                 sys.exit("\n".join(lines))
-            return time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            # A writer pauses between edits; serve then makes the search index in the background.
+            # Waiting for it keeps one edit's indexing from slowing the next edit's rebuild.
+            search = preview.search
+            deadline = time.monotonic() + 900
+            while search.indexed < search.generation and time.monotonic() < deadline:
+                if any("search index not updated" in line for line in lines):
+                    sys.exit("\n".join(lines))
+                time.sleep(0.05)
+            indexing.extend(float(m.group(1)) for line in lines
+                            if (m := re.search(r"search index updated in ([\d.]+) s", line)))
+            lines[:] = [line for line in lines if "search index updated" not in line]
+            return seconds
 
         articles = sorted((site / "content").glob("*.md"))
         print(f"{len(articles)} articles; first build: {rebuild('first'):.2f} s", flush=True)
@@ -57,6 +74,7 @@ def main() -> int:
         print(f"one article's body edited: {_stats(body)} ({lines[-1]})", flush=True)
 
         if args.skip_template:
+            preview.stop()
             return 0
         template: list[float] = []
         (site / "templates").mkdir()
@@ -66,6 +84,8 @@ def main() -> int:
                 theme_article + f"\n{{# edit {n} #}}\n", encoding="utf-8")
             template.append(rebuild("article.html template"))
         print(f"one template edited: {_stats(template)} ({lines[-1]})", flush=True)
+        print(f"search index made again in the background after each build: {_stats(indexing)}", flush=True)
+        preview.stop()
     return 0
 
 
