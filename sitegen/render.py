@@ -83,7 +83,8 @@ class BodyRenderer(RendererHTML):
                 href += "#" + token.meta["fragment"]
             return f'<a href="{escapeHtml(href)}">'
         if token.attrGet("title"):
-            shown = token.copy()  # the shared token is never changed
+            # The shared token is never changed: a shallow copy would share its attrs dict.
+            shown = token.copy(attrs=dict(token.attrs))
             shown.attrSet("title", self._title(token, env))
             return self.renderToken([shown], 0, options, env)
         return self.renderToken(tokens, idx, options, env)

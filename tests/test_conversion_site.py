@@ -217,7 +217,8 @@ date: 2026-02-05
 def test_image_and_link_titles_are_converted_like_text_and_urls_are_not(tmp_path: Path, how: str) -> None:
     site = make_site(tmp_path / "s", "", {"t.md": TITLES, "t/chart.png": b"not read for this test",
                                           "h.md": "---\ntitle: 繁體\ndate: 2026-02-04\n---\n\n"
-                                                  '![軟體截圖](https://example.com/a.png "軟體截圖")\n'})
+                                                  '![軟體截圖](https://example.com/a.png "軟體截圖")\n\n'
+                                                  '[下載](https://example.com/d "軟體下載")\n'})
     if how == "serve":  # the in-process incremental build of sitegen serve
         build(load(site.root), site.out, diagnostics=Diagnostics(site.root), state=BuildState())
     else:
@@ -239,6 +240,9 @@ def test_image_and_link_titles_are_converted_like_text_and_urls_are_not(tmp_path
     # And from Traditional: Taiwan's 截圖 is 截屏 in Simplified, in the title as in the alt.
     image = site.html("zh-hans/h/").css_first(".body img")
     assert (image.attributes["alt"], image.attributes["title"]) == ("软件截屏", "软件截屏")
+    # Each edition's link title is its own, whichever edition was rendered first.
+    assert site.html("zh-hans/h/").css_first(".body a").attributes["title"] == "软件下载"
+    assert site.html("zh-hant/h/").css_first(".body a").attributes["title"] == "軟體下載"
 
 
 # -- tags and categories across scripts ------------------------------------------------------------------
