@@ -603,7 +603,6 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             raise CacheCorrupt(f"the body of {key} is missing")
         return zlib.decompress(data).decode()
 
-    urls = Urls(settings.base_url)
     links = {a.key: link_keys(index, by_key[a.key], records[a.key].links) for a in articles}
     urls = Urls(settings.base_url)
     site = Site(settings, urls, articles, taxonomy, converter, paths, site_images(settings, urls), links=links,
