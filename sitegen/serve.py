@@ -155,8 +155,8 @@ class Preview:
             with self.building:
                 result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
                 if settings.search and (result.written or result.removed):
-                    # Told before another index can be swapped in: an older snapshot's index must
-                    # not replace the one this build's pages call for.
+                    # Told inside the build lock, which the indexer takes to swap an index in: it
+                    # knows of this build before it can finish an older snapshot, and indexes again.
                     self.search.built(settings)
         except BuildFailed as failed:
             self._failed(failed.diagnostics.errors)
@@ -320,7 +320,7 @@ class SearchIndexer:
                 index_edition(pagefind, snapshot / edition.prefix, self.runner.run)
             with preview.building, preview.state.lock, self.wake:
                 if self.stopping or generation <= self.indexed or preview.state.out_dir != out:
-                    return  # stopping, or a full build since the snapshot made a newer index
+                    return  # stopping, an index as new is served, or the output folder changed
                 pages = preview.state.pages
                 for edition in settings.editions:
                     served, made = out / edition.prefix / INDEX_DIR, snapshot / edition.prefix / INDEX_DIR

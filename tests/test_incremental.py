@@ -58,6 +58,28 @@ class Live:
         assert not [d for d in self.out.rglob("*") if d.is_dir() and not any(d.iterdir())]
 
 
+def mark_base_template(root: Path) -> None:
+    """A site override of the theme's base.html that marks every page."""
+    (root / "templates").mkdir()
+    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "base.html"
+    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p class=\"mark\">模板已改</p></footer>")
+    (root / "templates" / "base.html").write_text(text, encoding="utf-8")
+
+
+def break_article_template(root: Path) -> None:
+    """An article.html whose line 3 fails to render."""
+    (root / "templates").mkdir()
+    (root / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n{{ article.nope }}\n{% endblock %}\n', encoding="utf-8")
+
+
+def assert_template_error(failed: BuildFailed) -> None:
+    (error,) = failed.diagnostics.errors
+    assert error.path.endswith("templates/article.html")
+    assert error.line == 3
+    assert "nope" in error.message
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Live:
     site = make_site(tmp_path / "site", 'title = "测试站"\npage_size = 2\n', FILES)
@@ -135,11 +157,7 @@ def test_new_article_resolves_a_link_that_was_unresolved(live: Live) -> None:
 
 def test_template_change_rebuilds_every_page(live: Live) -> None:
     pages = {p.relative_to(live.out).as_posix() for p in live.out.rglob("*.html")}
-    templates = live.site.root / "templates"
-    templates.mkdir()
-    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "base.html"
-    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p class=\"mark\">模板已改</p></footer>")
-    (templates / "base.html").write_text(text, encoding="utf-8")
+    mark_base_template(live.site.root)
     result = live.build()
     edition_pages = {p for p in pages if p.startswith("zh-")}
     assert edition_pages <= result.written
@@ -179,17 +197,11 @@ def test_failed_rebuild_keeps_the_last_good_output_and_the_next_good_one_catches
 
 
 def test_template_error_is_reported_as_file_and_line(live: Live) -> None:
-    templates = live.site.root / "templates"
-    templates.mkdir()
-    (templates / "article.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ article.nope }}\n'
-                                            "{% endblock %}\n", encoding="utf-8")
+    break_article_template(live.site.root)
     live.site.write("c.md", article("第三篇", "2026-01-03 09:00:00", "新内容。", "[市场]"))
     with pytest.raises(BuildFailed) as failed:
         live.build()
-    (error,) = failed.value.diagnostics.errors
-    assert error.path.endswith("templates/article.html")
-    assert error.line == 3
-    assert "nope" in error.message
+    assert_template_error(failed.value)
 
 
 # Enough articles that a full re-render (first build, template edit) goes to forked page workers.
@@ -207,11 +219,7 @@ def big(tmp_path: Path) -> Live:
 
 
 def test_template_change_on_a_larger_site_rebuilds_every_page_in_workers(big: Live) -> None:
-    templates = big.site.root / "templates"
-    templates.mkdir()
-    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "base.html"
-    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p class=\"mark\">模板已改</p></footer>")
-    (templates / "base.html").write_text(text, encoding="utf-8")
+    mark_base_template(big.site.root)
     result = big.build()
     pages = {p.relative_to(big.out).as_posix() for p in big.out.rglob("*.html") if p.name != "404.html"}
     assert {p for p in pages if p.startswith("zh-")} <= result.written
@@ -227,14 +235,9 @@ def test_template_change_on_a_larger_site_rebuilds_every_page_in_workers(big: Li
 
 
 def test_template_error_in_a_page_worker_is_reported_as_file_and_line(big: Live) -> None:
-    templates = big.site.root / "templates"
-    templates.mkdir()
-    (templates / "article.html").write_text('{% extends "base.html" %}\n{% block main %}\n{{ article.nope }}\n'
-                                            "{% endblock %}\n", encoding="utf-8")
+    break_article_template(big.site.root)
     before = {p: p.read_bytes() for p in big.out.rglob("*") if p.is_file()}
     with pytest.raises(BuildFailed) as failed:
         big.build()
-    (error,) = failed.value.diagnostics.errors
-    assert error.path.endswith("templates/article.html")
-    assert error.line == 3
+    assert_template_error(failed.value)
     assert {p: p.read_bytes() for p in big.out.rglob("*") if p.is_file()} == before
