@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import threading
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 
 class UnsafePath(Exception):
@@ -156,9 +156,10 @@ class Output:
     def _old(self, site_path: str) -> str:
         return f"{self._final}/{self._relative(site_path)}"
 
-    def _link_old(self, site_path: str, path: str) -> bool:
+    @staticmethod
+    def _link_old(old: str, path: str) -> bool:
         try:
-            os.link(self._old(site_path), path)
+            os.link(old, path)
             return True
         except OSError:  # no previous file, or a file system without hard links
             return False
@@ -181,9 +182,7 @@ class Output:
         if (info.st_size, info.st_mtime_ns, info.st_ino) != known[1:]:
             return False
         path = self._claim(site_path)
-        try:
-            os.link(old, path)
-        except OSError:  # a file system without hard links
+        if not self._link_old(old, path):
             self.written.discard(site_path)
             return False
         self.manifest[site_path] = known
@@ -202,7 +201,7 @@ class Output:
                 same = False
         except OSError:
             same = False
-        if not (same and self._link_old(site_path, path)):
+        if not (same and self._link_old(old, path)):
             with open(path, "wb") as f:
                 f.write(data)
             self.changed.add(site_path)
@@ -256,11 +255,11 @@ class Patch(Output):
     def commit(self) -> None:
         with self.lock:
             for site_path in sorted(self.written):
-                dest = self.final.joinpath(*PurePosixPath(site_path).parts)
+                dest = Path(self._old(site_path))
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.target(site_path), dest)
             for site_path in sorted(self.removed - self.written):
-                dest = self.final.joinpath(*PurePosixPath(site_path).parts)
+                dest = Path(self._old(site_path))
                 dest.unlink(missing_ok=True)
                 # A deleted article's folder goes too, so that its URL is a 404 and not a listing.
                 folder = dest.parent

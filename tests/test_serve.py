@@ -20,22 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Site, make_site
+from conftest import Site, make_site, require
 
 READY = re.compile(r"serving .* at (http://\S+)")
 # Generous bounds against a hung server; no test passes or fails on how fast anything is.
 START_TIMEOUT = 120
 CHANGE_TIMEOUT_MS = 60_000
-
-
-def require(tool: str) -> None:
-    """Skip when a system tool is missing, except in CI, where a missing tool is a failure."""
-    if Path(tool).exists() or shutil.which(tool):
-        return
-    message = f"{tool} is not installed (apt-get install chromium fonts-noto-cjk)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 class Server:
@@ -246,7 +236,7 @@ def test_open_opens_the_served_site_root_under_the_base_path(tmp_path: Path) -> 
 
 
 def test_edits_show_in_open_tabs_and_errors_in_an_overlay(served: Server) -> None:
-    require("/usr/bin/chromium")
+    require(Path("/usr/bin/chromium"), "apt-get install chromium fonts-noto-cjk")
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
