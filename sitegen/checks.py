@@ -9,7 +9,7 @@ build did not write, is an error naming the page and line.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -168,11 +168,12 @@ class PageLinks:
 Known = dict[str, tuple[str, tuple[str, ...]]]
 
 
-def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path,
+def check_output(locate: Callable[[str], str], written: set[str], urls: Urls, diagnostics: Diagnostics, shown_as: Path,
                  every: set[str] | None = None, keys: dict[str, str] | None = None,
                  known: Known | None = None, found_by_workers: dict[str, tuple[str, ...]] | None = None
                  ) -> Known:
-    """Check every HTML page under ``root`` (the staging folder); report them as under ``shown_as``.
+    """Check every HTML page ``written``, found by ``locate`` (Output.locate: the staging folder, or
+    the output for a page a patch keeps); report them as under ``shown_as``.
 
     ``every`` is the whole site when ``written`` is only part of it (a rebuild writes the pages that
     changed): links from the written pages must land somewhere in it.
@@ -201,13 +202,13 @@ def check_output(root: Path, written: set[str], urls: Urls, diagnostics: Diagnos
         elif key and seen is not None and seen[0] == key:
             targets = seen[1]
         else:
-            html = (root / rel).read_text(encoding="utf-8")
+            html = Path(locate(rel)).read_text(encoding="utf-8")
             targets = resolver.targets(page, _links(html))
         if key:
             found[rel] = (key, targets)
         if all(t != "\0" and _target(t, site) for t in targets):
             continue
-        html = html if html is not None else (root / rel).read_text(encoding="utf-8")
+        html = html if html is not None else Path(locate(rel)).read_text(encoding="utf-8")
         for line, message in problems(page, html, urls, site):
             diagnostics.error(shown_as / rel, line, message)
     return found

@@ -37,6 +37,10 @@ class LinkIndex:
     by_id: dict[str, list[Article]]
     by_stem: dict[str, list[Article]] = field(default_factory=dict)
     old: OldSite = field(default_factory=OldSite)
+    # link_target()'s answers, which the index decides alone: a build asks twice for every link
+    # (is the cached body still right, and what does the page link to).
+    targets: dict[tuple[str, str, tuple[str, str] | None], tuple[str | None, tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 def build_index(articles: list[Article], old: OldSite | None = None) -> LinkIndex:
@@ -304,6 +308,15 @@ def link_specs(article: Article) -> tuple[tuple[str, tuple[str, str] | None], ..
 def link_target(index: LinkIndex, article: Article, href: str,
                 ref: tuple[str, str] | None) -> tuple[str | None, tuple[str, ...]]:
     """(key, ambiguous candidates) a link resolves to, by the same rules as _resolve_inline."""
+    asked = (article.key, href, ref)
+    found = index.targets.get(asked)
+    if found is None:
+        found = index.targets[asked] = _link_target(index, article, href, ref)
+    return found
+
+
+def _link_target(index: LinkIndex, article: Article, href: str,
+                 ref: tuple[str, str] | None) -> tuple[str | None, tuple[str, ...]]:
     if ref is not None:
         found, candidates = resolve_ref(index, article, ref)
     else:

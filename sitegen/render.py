@@ -284,7 +284,6 @@ class EditionRenderer:
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
         self.views = {a.key: self._view(a) for a in site.articles}
-        self.dep_keys: dict[str, str] = {}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
         # Converted texts per article: pages and feeds both render a body, each text is converted once.
@@ -447,17 +446,14 @@ class EditionRenderer:
             yield self.job(template, page_path(base, number), title, kind, (shape, keys, number, len(pages)),
                            frozenset(keys), newest(chunk), items=chunk, pagination=pagination, **extra)
 
-    def dep_key(self, key: str) -> str:
-        """What a page shows of an article it depends on (PageJob.deps), as a digest: its view in
-        this edition and the digest of its body. Needs Site.texts; made once per article."""
-        found = self.dep_keys.get(key)
-        if found is None and key not in self.views:
-            return key  # "?target": a link that leads nowhere, as it stands
-        if found is None:
-            assert self.site.texts is not None
-            view = hashlib.blake2b(repr(self.views[key]).encode(), digest_size=16).hexdigest()
-            found = self.dep_keys[key] = view + self.site.texts[key].body_digests[self.lang]
-        return found
+    @functools.cached_property
+    def dep_keys(self) -> dict[str, str]:
+        """What a page shows of each article it may depend on (PageJob.deps), as a digest: its view
+        in this edition and the digest of its body. Needs Site.texts."""
+        assert self.site.texts is not None
+        texts, lang = self.site.texts, self.lang
+        return {key: hashlib.blake2b(repr(view).encode(), digest_size=16).hexdigest() + texts[key].body_digests[lang]
+                for key, view in self.views.items()}
 
     def json_ld(self, view: ArticleView) -> str:
         settings = self.site.settings

@@ -118,12 +118,14 @@ def same_inputs(recorded: Inputs, seen: Inputs) -> bool:
     return True
 
 
-def output_status(root: Path, files: Iterable[str]) -> dict[str, Status]:
-    """The status of each output file (site paths) and of every folder holding one."""
+def output_status(root: Path, files: Iterable[str], known: dict[str, Status] | None = None) -> dict[str, Status]:
+    """The status of each output file (site paths) and of every folder holding one; a file's
+    status is read only when not ``known`` already."""
     found: dict[str, Status] = {}
     folders: set[str] = {""}
+    known = known or {}
     for rel in files:
-        status = _status(os.path.join(root, rel))
+        status = known.get(rel) or _status(os.path.join(root, rel))
         if status is None:
             continue
         found[rel] = status

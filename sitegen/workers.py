@@ -9,6 +9,7 @@ cross a process boundary: they cost more to pickle than to make.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -216,6 +217,11 @@ _given: Any = None
 def _start(given: Any) -> None:
     global _given
     _given = given
+    # The main process pauses the cyclic collector while it builds (see pipeline.build); a worker
+    # runs it for what it makes itself, not for what it inherited: walking those objects would
+    # take time and copy the parent's memory pages that fork shares.
+    gc.freeze()
+    gc.enable()
 
 
 def _call(task: tuple[Callable[[Any, Sequence[T]], list[R]], Sequence[T]]) -> list[R]:

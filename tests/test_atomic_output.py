@@ -54,7 +54,10 @@ def interrupt(site: Site, sig: signal.Signals) -> subprocess.CompletedProcess[st
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            staging = [p for p in site.root.glob(".build.staging-*") if p.is_dir()]
+            # A first build writes a whole new site into .build.staging-PID, a later one only
+            # what changed into .build.patch-PID.
+            staging = [p for p in [*site.root.glob(".build.staging-*"), *site.root.glob(".build.patch-*")]
+                       if p.is_dir()]
             if staging and sum(1 for _ in staging[0].rglob("*.html")) >= 50:
                 break
             time.sleep(0.02)
@@ -87,7 +90,7 @@ def test_kill_9_mid_build_keeps_the_previous_build_and_the_next_build_cleans_up(
     assert done.returncode == -signal.SIGKILL
     assert snapshot(site.out) == before
     # The killed build could not clean up after itself ...
-    assert [n for n in leftovers(site) if n.startswith(".build.staging-")]
+    assert [n for n in leftovers(site) if n.startswith((".build.staging-", ".build.patch-"))]
     # ... the next one does, and swaps in the new site.
     run = site.build_process("-q")
     assert run.exit_code == 0, run.stderr

@@ -11,6 +11,8 @@ import io
 import itertools
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -21,7 +23,7 @@ from rich.console import Console
 
 from sitegen import cache, feeds, pipeline
 from sitegen.cli import progress_for
-from sitegen.output import Output
+from sitegen.output import Output, Patch, recover
 from sitegen.progress import Bar, Lines, Silent
 
 SETTINGS = 'title = "测试站"\nsearch = false\n'
@@ -374,11 +376,63 @@ def test_a_build_that_fails_late_leaves_the_previous_output_exactly(tmp_path: Pa
     def crash(self: Output) -> None:
         raise KeyboardInterrupt  # as if the user pressed Ctrl-C just before the swap
 
+    # A warm build patches the output in place (Patch), a first one writes it afresh (Output).
     monkeypatch.setattr(Output, "commit", crash)
+    monkeypatch.setattr(Patch, "commit", crash)
     run = site.build()
     assert run.exit_code == 130
     assert snapshot(site.out) == files and stats(site.out) == before
-    assert not list(site.root.glob(".build.staging-*"))
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".build.")]
+
+
+def test_a_build_killed_while_moving_its_files_in_is_finished_by_the_next_command(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    site.write("015.md", article(15, "第十五篇新标题", body="新的正文。"))
+    (site.root / "content" / "030.md").unlink()
+    settle(site)
+    # The real build, killed (as by kill -9) after moving the first of its new files into build/.
+    script = (
+        "import os, sys\n"
+        "from sitegen import output\n"
+        "real = output.finish\n"
+        "def die(root, final):\n"
+        "    staged = sorted(p for p in root.rglob('*.html'))\n"
+        "    dest = final / staged[0].relative_to(root)\n"
+        "    os.replace(staged[0], dest)\n"
+        "    os._exit(9)\n"
+        "output.finish = die\n"
+        "from sitegen.cli import main\n"
+        "main(['build', '--source', sys.argv[1], '-q'])\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, str(site.root)], capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    # Half the new site is in: 015's new page in one edition at most, 030's pages still there.
+    assert (site.out / "zh-hans/030/index.html").exists()
+    assert [p.name for p in site.root.glob(".build.patch-*")]
+    # Any next command finishes the moves first; the output is then the new site, whole.
+    recover(site.out)
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".build.")]
+    assert not (site.out / "zh-hans/030").exists() and not (site.out / "zh-hant/030").exists()
+    for edition in ("zh-hans", "zh-hant"):
+        title = site.html(f"{edition}/015/").css_first("h1").text()
+        assert title in ("第十五篇新标题", "第十五篇新標題")
+    assert_fresh(site, tmp_path)
+
+
+def test_files_the_new_site_does_not_have_are_removed_from_the_output(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    (site.out / "zh-hans" / "notes.txt").write_text("left here by hand", encoding="utf-8")
+    # An article that only a build without the cache wrote: the cache never heard of its pages.
+    site.write("031.md", article(31, "文章31"))
+    build_ok(site, "--no-cache")
+    assert (site.out / "zh-hans/031/index.html").is_file()
+    (site.root / "content" / "031.md").unlink()
+    build_ok(site)
+    assert not (site.out / "zh-hans/notes.txt").exists()
+    assert not (site.out / "zh-hans/031").exists()
+    assert_fresh(site, tmp_path)
 
 
 def test_a_failed_build_leaves_the_previous_output_and_cache(tmp_path: Path) -> None:
