@@ -1,7 +1,7 @@
 """How long `sitegen serve` takes to rebuild after an edit, on the bench corpus.
 
     python3 /work/shared/bench/make_corpus.py /tmp/corpus-1k --articles 1000 --seed 1
-    python bench/serve_rebuild.py /tmp/corpus-1k [--repeat 3]
+    python bench/serve_rebuild.py /tmp/corpus-1k [--repeat 3] [--skip-template] [--no-search]
 
 The corpus folder (the generator's output: NNNN.md files) is copied into a temporary site, which is
 built once, then edited the way a writer does while previewing: one article's body, then one template
@@ -32,12 +32,15 @@ def main() -> int:
     parser.add_argument("corpus", type=Path, help="folder of articles from make_corpus.py")
     parser.add_argument("--repeat", type=int, default=3, help="edits of each kind to time")
     parser.add_argument("--skip-template", action="store_true", help="time article edits only")
+    parser.add_argument("--no-search", action="store_true",
+                        help="search off (at 10,000 articles the background index takes minutes per edit)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as tmp:
         site = Path(tmp) / "site"
         shutil.copytree(args.corpus, site / "content")
-        (site / "pyproject.toml").write_text('[tool.sitegen]\ntitle = "基准测试"\n', encoding="utf-8")
+        search = "search = false\n" if args.no_search else ""
+        (site / "pyproject.toml").write_text(f'[tool.sitegen]\ntitle = "基准测试"\n{search}', encoding="utf-8")
         lines: list[str] = []
         preview = Preview(site, "127.0.0.1", 8000, Path(tmp) / "out", lines.append, lines.append)
 
@@ -84,7 +87,8 @@ def main() -> int:
                 theme_article + f"\n{{# edit {n} #}}\n", encoding="utf-8")
             template.append(rebuild("article.html template"))
         print(f"one template edited: {_stats(template)} ({lines[-1]})", flush=True)
-        print(f"search index made again in the background after each build: {_stats(indexing)}", flush=True)
+        if indexing:
+            print(f"search index made again in the background after each build: {_stats(indexing)}", flush=True)
         preview.stop()
     return 0
 
