@@ -324,6 +324,23 @@ class Patch(Output):
         self.target(site_path)  # the same check as for writing
         self.removed.add(site_path)
 
+    def remove_strays(self) -> None:
+        """Remove every file of the output that the new site does not have: the previous build's
+        pages that are gone, and anything else found there, which a build from scratch would not
+        leave either. (Not for serve, whose output also holds the search index made beside it.)"""
+
+        # os.scandir and strings: os.walk and relpath took a second over 30,000 folders.
+        def walk(folder: str, prefix: str) -> None:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path, rel + "/")
+                    elif rel not in self.written:
+                        self.removed.add(rel)
+
+        walk(self._final, "")
+
     def commit(self) -> None:
         gone = sorted(self.removed - self.written)
         # The previous output's folders are not this build's own: one replaced by a link to
@@ -345,7 +362,10 @@ JOURNAL = ".sitegen-commit"
 
 
 def _inside(final: str, path: str) -> bool:
-    return os.path.realpath(path).startswith(os.path.realpath(final) + "/")
+    """Whether the folder of ``path`` is inside ``final`` once links are followed. The file itself
+    may be a link: moving a file onto it or deleting it replaces the link, not what it points to."""
+    folder, root = os.path.realpath(os.path.dirname(path)), os.path.realpath(final)
+    return folder == root or folder.startswith(root + "/")
 
 
 def _make_folder(final: str, folder: str) -> None:

@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import gc
 import hashlib
-import os
 import re
 import threading
 import time
@@ -704,8 +703,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             if len(diagnostics.errors) > before:
                 raise BuildFailed(diagnostics)
             if isinstance(out, Patch):
-                for gone in strays(out_dir, out.written):
-                    out.remove(gone)
+                out.remove_strays()
             out.commit()
             written, changed = set(out.written), set(out.changed)
     except (UnsafePath, SearchError) as exc:
@@ -723,25 +721,6 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # A file without a date gets one from git, which the inputs do not cover.
     _remember(store, seen if not dates else None, result, out.manifest)
     return result
-
-
-def strays(out_dir: Path, written: set[str]) -> list[str]:
-    """The files in the output that the new site does not have: the previous build's pages that are
-    gone, and anything else found there, which a build from scratch would not leave either."""
-    found: list[str] = []
-
-    # os.scandir and string paths: os.walk and relpath took a second over 30,000 folders.
-    def walk(folder: str, prefix: str) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
-                elif rel not in written:
-                    found.append(rel)
-
-    walk(str(out_dir), "")
-    return sorted(found)
 
 
 def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter, store: Store | None = None,

@@ -420,6 +420,27 @@ def test_a_build_killed_while_moving_its_files_in_is_finished_by_the_next_comman
     assert_fresh(site, tmp_path)
 
 
+
+def test_a_folder_of_the_output_linked_elsewhere_never_receives_pages(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    # Someone replaced an article's folder in build/ with a link to a folder outside it.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the site's", encoding="utf-8")
+    folder = site.out / "zh-hans" / "015"
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    folder.symlink_to(outside, target_is_directory=True)
+    site.write("015.md", article(15, "改过的标题", body="改过的正文。"))
+    settle(site)
+    run = site.build()
+    assert run.exit_code == 2
+    assert "would leave the output folder" in run.stdout + run.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".build.")]
+
 def test_files_the_new_site_does_not_have_are_removed_from_the_output(tmp_path: Path) -> None:
     site = news_site(tmp_path / "s")
     build_ok(site)
