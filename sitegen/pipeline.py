@@ -98,6 +98,7 @@ class BuildState:
     links: LinkCache = field(default_factory=LinkCache)
     folds: dict[str, Any] | None = None  # the search's fold maps, made from the converter
     related: tuple[tuple[Any, ...], dict[str, list[Article]]] | None = None  # (tags and dates, related)
+    taxonomy: tuple[tuple[Any, ...], Taxonomy] | None = None  # (every article's terms and date, taxonomy)
     settings_key: str = ""  # settings, glossary and sitegen version the cached parses were made with
     templates_key: str = ""
     converter: Converter | None = None  # kept: its conversion caches make unchanged texts free
@@ -105,6 +106,7 @@ class BuildState:
     out_dir: Path | None = None
     articles: dict[str, Article] = field(default_factory=dict)  # what the output shows, by key
     views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
+    paths: dict[str, str] = field(default_factory=dict)  # article key -> site path the views show
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
     feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
     static_key: str = ""  # the static files the kept feed bodies' image sizes were read from
@@ -189,7 +191,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
         if state is not None:
             # Settings decide how files parse and convert: nothing parsed earlier can be reused.
             state.sources.clear()
-            state.links, state.folds, state.related = LinkCache(), None, None
+            state.links, state.folds, state.related, state.taxonomy = LinkCache(), None, None, None
             state.converter, state.settings_key, state.templates_key = None, "", ""
         try:
             converter = make_converter(settings)
@@ -292,15 +294,22 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     report = review(settings, loaded, diagnostics) if with_review else None
     paths = resolved.articles
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
-    # Related articles depend on every article's tags and date only (and keys are used, not objects).
+    # Related articles depend on every article's tags and date only (and keys are used, not objects);
+    # the whole taxonomy on every article's terms, language and date, which a body edit leaves alone.
     tagging = tuple((a.key, a.tags, a.date) for a in articles) if incremental else ()
-    taxonomy = build_taxonomy(
-        articles, settings.editions,
-        # Converter.text also strips editor markup when no conversion is needed.
-        to_canonical=lambda text, lang: converter.text(text, lang, hans),
-        convert=converter.text,
-        related=state.related[1] if incremental and state.related and state.related[0] == tagging else None,
-    )
+    terms = tuple((a.key, a.lang, a.tags, a.categories, a.source_name, a.authors, a.date)
+                  for a in articles) if incremental else ()
+    same_terms = incremental and state.taxonomy is not None and state.taxonomy[0] == terms
+    if same_terms and state.taxonomy is not None:
+        taxonomy = state.taxonomy[1].over(articles)
+    else:
+        taxonomy = build_taxonomy(
+            articles, settings.editions,
+            # Converter.text also strips editor markup when no conversion is needed.
+            to_canonical=lambda text, lang: converter.text(text, lang, hans),
+            convert=converter.text,
+            related=state.related[1] if incremental and state.related and state.related[0] == tagging else None,
+        )
     if incremental:
         state.related = (tagging, taxonomy.related)
     links = {a.key: targets for a in articles if (targets := link_targets(a))}
@@ -330,10 +339,16 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
 
     # What changed since the last build: articles parsed again, and articles whose view (title,
     # summary, terms, URL...) in some edition differs. Pages showing them are rendered again.
-    renderers = [EditionRenderer(site, edition, env) for edition in settings.editions]
+    # An article parsed earlier (the same object), at the same URL, with the same terms has the view
+    # it had: only the views of the others are made again.
+    kept = {a.key for a in articles if same_terms and state.articles.get(a.key) is a
+            and state.paths.get(a.key) == paths[a.key]}
+    renderers = [EditionRenderer(site, edition, env, {k: v for k in kept if (v := state.views.get((edition.lang, k)))})
+                 for edition in settings.editions]
     views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
     changed = {a.key for a in articles if state.articles.get(a.key) is not a}
-    changed |= {key for (lang, key), view in views.items() if state.views.get((lang, key)) != view}
+    changed |= {key for (lang, key), view in views.items()
+                if (old := state.views.get((lang, key))) is not view and old != view}
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
     previous = state.pages if patching else {}
@@ -431,7 +446,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     if incremental:
         state.templates_key, state.out_dir, state.pages = templates, out_dir, shapes
         state.articles = {a.key: a for a in articles}
-        state.views = views
+        # Kept with the views made from it: only a build that succeeded describes the output.
+        state.views, state.paths, state.taxonomy = views, dict(paths), (terms, taxonomy)
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,
                        report, removed)
 

@@ -275,7 +275,9 @@ def page_path(base: str, number: int) -> str:
 class EditionRenderer:
     """Renders every page of one edition."""
 
-    def __init__(self, site: Site, edition: Edition, env: jinja2.Environment) -> None:
+    def __init__(self, site: Site, edition: Edition, env: jinja2.Environment,
+                 views: dict[str, ArticleView] | None = None) -> None:
+        """``views``: views known to be right for this site (a rebuild's unchanged articles)."""
         self.site, self.edition, self.env = site, edition, env
         self.lang = edition.lang
         markdown = make_parser(renderer_cls=BodyRenderer)
@@ -283,7 +285,8 @@ class EditionRenderer:
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
-        self.views = {a.key: self._view(a) for a in site.articles}
+        known = views or {}
+        self.views = {a.key: known.get(a.key) or self._view(a) for a in site.articles}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
         # Converted texts per article: pages and feeds both render a body, each text is converted once.

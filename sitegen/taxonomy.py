@@ -12,7 +12,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .content import Article
 from .settings import Edition
@@ -44,6 +44,25 @@ class Taxonomy:
     years: dict[int, list[Article]]
     # article key -> articles sharing its tags, most related first
     related: dict[str, list[Article]] = field(default_factory=dict)
+
+    def over(self, articles: list[Article]) -> Taxonomy:
+        """The same taxonomy over other objects of the same articles, with the same terms, dates and
+        order (a rebuild that parsed some bodies again): copied, so that this one stays as it is."""
+        by_key = {a.key: a for a in articles}
+        copies = {id(term): replace(term, articles=[by_key[a.key] for a in term.articles], children=[])
+                  for kind in self.terms.values() for term in kind}
+        for kind in self.terms.values():
+            for term in kind:
+                copy = copies[id(term)]
+                copy.parent = copies[id(term.parent)] if term.parent is not None else None
+                copy.children = [copies[id(child)] for child in term.children]
+        return Taxonomy(
+            {kind: [copies[id(t)] for t in terms] for kind, terms in self.terms.items()},
+            {key: {kind: [copies[id(t)] for t in terms] for kind, terms in kinds.items()}
+             for key, kinds in self.article_terms.items()},
+            {year: [by_key[a.key] for a in members] for year, members in self.years.items()},
+            {key: [by_key[a.key] for a in others] for key, others in self.related.items()},
+        )
 
 
 def slugify(key: str) -> str:

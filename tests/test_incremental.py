@@ -7,10 +7,12 @@ fresh full build of the changed site writes (so a rebuild can never leave a stal
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import Site, make_site
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from sitegen.diagnostics import BuildFailed, Diagnostics
 from sitegen.pipeline import BuildResult, BuildState, build
@@ -195,6 +197,24 @@ def test_failed_rebuild_keeps_the_last_good_output_and_the_next_good_one_catches
     assert both("c/index.html") <= result.written
     live.assert_same_as_full_build()
 
+
+
+def test_a_term_change_reaches_articles_whose_files_did_not_change(live: Live) -> None:
+    # Term slugs are shared out in key order: once a tag "C" exists it takes /tags/c/ and "C++",
+    # which d.md shows, moves to /tags/c-2/ on d's page, though d.md itself did not change.
+    live.site.write("d.md", article("第四篇文章", "2026-01-04 09:00:00", "人工智能的进展。[未来](e.md)", "[C++]"))
+    live.build()
+    assert (live.out / "zh-hans/tags/c/index.html").is_file()
+    live.site.write("a.md", article("第一篇文章", "2026-01-01 09:00:00", "软件公司发布了新的产品。", "[C]"))
+    break_article_template(live.site.root)  # and the first build after the edit fails
+    with pytest.raises(BuildFailed):
+        live.build()
+    shutil.rmtree(live.site.root / "templates")
+    live.build()
+    tags = [a.attributes["href"] for a in HTMLParser((live.out / "zh-hans/d/index.html").read_text(
+        encoding="utf-8")).css("a[href*='/tags/']")]
+    assert "/zh-hans/tags/c-2/" in tags and "/zh-hans/tags/c/" not in tags
+    live.assert_same_as_full_build()
 
 def test_template_error_is_reported_as_file_and_line(live: Live) -> None:
     break_article_template(live.site.root)
