@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -37,18 +38,28 @@ def test_lighthouse_scores_an_article_page_of_each_edition(tmp_path: Path, reque
     scores: dict[str, dict[str, float]] = {}
     with serve(tmp_path / "www", "/news/") as served:
         for edition in ("zh-hans", "zh-hant"):
-            report = reports / f"{edition}-article.json"
-            flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
-            proc = subprocess.run(
-                [command, served.url(f"{edition}/{ARTICLE}"), "--quiet", "--output=json",
-                 f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
-                 f"--chrome-flags={flags}"],
-                capture_output=True, text=True, timeout=300,
-                env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
-            )
-            assert proc.returncode == 0, proc.stderr[-2000:]
-            result = json.loads(report.read_text(encoding="utf-8"))
+
+            def run(n: int, edition: str = edition) -> dict:  # type: ignore[type-arg]
+                report = reports / f"{edition}-article{'' if n == 0 else f'-{n + 1}'}.json"
+                flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+                proc = subprocess.run(
+                    [command, served.url(f"{edition}/{ARTICLE}"), "--quiet", "--output=json",
+                     f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}",
+                     f"--chrome-flags={flags}"],
+                    capture_output=True, text=True, timeout=300,
+                    env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+                )
+                assert proc.returncode == 0, proc.stderr[-2000:]
+                return json.loads(report.read_text(encoding="utf-8"))
+
+            result = run(0)
             scores[edition] = {c: result["categories"][c]["score"] for c in CATEGORIES}
+            # The performance score is timed, and a run on a busy machine (a browser starting
+            # cold) can score far below the page's own: as Lighthouse advises for variable
+            # scores, the median of three runs is taken then. The other categories are not timed.
+            if scores[edition]["performance"] < 0.95:
+                more = [run(n)["categories"]["performance"]["score"] for n in (1, 2)]
+                scores[edition]["performance"] = statistics.median([scores[edition]["performance"], *more])
             failing = {a: v["title"] for a, v in result["audits"].items()
                        if v.get("score") is not None and v["score"] < 0.9 and v.get("scoreDisplayMode") == "binary"}
             scores[edition + " failing audits"] = failing  # type: ignore[assignment]
