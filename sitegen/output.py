@@ -393,9 +393,10 @@ def finish(root: Path, final: Path) -> None:
                 continue
             source = os.path.join(folder, name)
             dest = os.path.join(final_s, os.path.relpath(source, root))
-            _make_folder(final_s, os.path.dirname(dest))
-            if not _inside(final_s, dest):  # commit() refused these; a folder changed since
+            # Checked before any folder is made: commit() refused these; a folder changed since.
+            if not _inside(final_s, dest):
                 continue
+            _make_folder(final_s, os.path.dirname(dest))
             if os.path.isdir(dest) and not os.path.islink(dest):
                 shutil.rmtree(dest)
             os.replace(source, dest)

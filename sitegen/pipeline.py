@@ -299,9 +299,10 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     tagging = tuple((a.key, a.tags, a.date) for a in articles) if incremental else ()
     terms = tuple((a.key, a.lang, a.tags, a.categories, a.source_name, a.authors, a.date)
                   for a in articles) if incremental else ()
-    same_terms = incremental and state.taxonomy is not None and state.taxonomy[0] == terms
-    if same_terms and state.taxonomy is not None:
-        taxonomy = state.taxonomy[1].over(articles)
+    known = state.taxonomy if incremental and state.taxonomy and state.taxonomy[0] == terms else None
+    same_terms = known is not None
+    if known is not None:
+        taxonomy = known[1].over(articles)
     else:
         taxonomy = build_taxonomy(
             articles, settings.editions,
