@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -80,12 +80,15 @@ def render_feeds(renderer: EditionRenderer) -> Iterator[PageOut]:
         yield PageOut(job.path, html if isinstance(html, str) else html.decode())
 
 
-def feed_jobs(renderer: EditionRenderer) -> Iterator[PageJob]:
-    """The feeds unrendered, with what they show (see PageJob): a rebuild renders the changed ones."""
+def feed_jobs(renderer: EditionRenderer, only: Container[str] | None = None) -> Iterator[PageJob]:
+    """The feeds unrendered, with what they show (see PageJob): a rebuild renders the changed ones.
+    With ``only``, just the feeds at those paths (see EditionRenderer.jobs)."""
     from .render import PageJob
 
     links = renderer.site.links
     for feed in edition_feeds(renderer):
+        if only is not None and feed.folder + ATOM_FILE not in only and feed.folder + JSON_FILE not in only:
+            continue
         keys = tuple(a.key for a in feed.articles)
         shown = frozenset(keys).union(*(links.get(k, ()) for k in keys))
         shape = (feed.title, feed.page, keys)

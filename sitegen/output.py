@@ -301,6 +301,15 @@ class Patch(Output):
             self._take(site_path, known)
         return known is not None
 
+    def keep_rest(self) -> set[str]:
+        """Take every file of the previous output this build did not write or keep, as it is, and
+        return them: for a build that knows that the output is as the last build left it and that
+        no other file changed (see pipeline._edited_bodies), without looking at each."""
+        rest = {site_path for site_path in self.previous if site_path not in self.written}
+        for site_path in rest:
+            self._take(site_path, self.previous[site_path])
+        return rest
+
     def _take(self, site_path: str, entry: Written) -> None:
         """A file of the new output that the output already has, as it is."""
         if site_path in self.written:

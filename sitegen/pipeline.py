@@ -20,10 +20,10 @@ import jinja2
 
 from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
-from .checks import PageLinks, check_output
+from .checks import Known, PageLinks, check_output
 from .content import Article, LoadedSource, date_fallback, find_sources, load_articles
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
-from .diagnostics import BuildFailed, Diagnostics
+from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
 from .images import LocalImages
 from .links import LinkCache, LinkIndex, build_index, content_target, link_target, link_targets, old_site, resolve_links
@@ -476,12 +476,17 @@ def _build_with_store(settings: Settings, out_dir: Path, diagnostics: Diagnostic
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = _unchanged(store, seen, out_dir, diagnostics)
-        if result is None:
+        last = _last_build(store, seen, out_dir)
+        if last is not None and not last.changed:
+            # It read exactly these inputs and its output is as it left it: this build would write
+            # the same bytes, so it is done.
+            diagnostics.items.extend(last.warnings)
+            result = BuildResult(last.articles, last.pages, diagnostics, 0.0, out_dir, last.written)
+        else:
             converter = _converter(settings, diagnostics)
             try:
                 result = _build(settings, out_dir, diagnostics, progress, keep_going, with_review, jobs, converter,
-                                store, seen)
+                                store, seen, last)
             except CacheCorrupt:
                 # Found corrupt before anything was written: start again without it.
                 diagnostics.items.clear()
@@ -516,9 +521,20 @@ def build_inputs(settings: Settings, out_dir: Path) -> Inputs:
                            f"{__version__}\0{settings!r}\0{out_dir.resolve()}")
 
 
-def _unchanged(store: Store, seen: Inputs | None, out_dir: Path, diagnostics: Diagnostics) -> BuildResult | None:
-    """The last build's result when it read exactly these inputs and its output is as it left it:
-    the build would write the same bytes, so it is done."""
+@dataclass(frozen=True)
+class LastBuild:
+    """The last build into the same output, with the same settings, as far as this one can rely
+    on it (see snapshot.py): only the contents of some files it read changed since, if any, and its
+    output is as it left it."""
+
+    changed: frozenset[str]  # the files it read whose contents changed since
+    articles: int
+    pages: dict[str, int]
+    warnings: list[Diagnostic]
+    written: set[str]
+
+
+def _last_build(store: Store, seen: Inputs | None, out_dir: Path) -> LastBuild | None:
     if seen is None:
         return None
     try:
@@ -528,15 +544,14 @@ def _unchanged(store: Store, seen: Inputs | None, out_dir: Path, diagnostics: Di
     if last is None:
         return None
     inputs, output, (articles, pages, warnings) = last
-    if not snapshot.same_inputs(inputs, seen) or not snapshot.output_unchanged(out_dir, output):
+    changed = snapshot.changed_files(inputs, seen)
+    if changed is None or not snapshot.output_unchanged(out_dir, output):
         return None
-    diagnostics.items.extend(warnings)
-    written = {rel for rel in output if not rel.endswith("/")}
-    return BuildResult(articles, pages, diagnostics, 0.0, out_dir, written)
+    return LastBuild(frozenset(changed), articles, pages, warnings, {rel for rel in output if not rel.endswith("/")})
 
 
 def _remember(store: Store, seen: Inputs | None, result: BuildResult, manifest: dict[str, Written]) -> None:
-    """Record a finished build for _unchanged; only one without errors can be repeated as it was.
+    """Record a finished build for _last_build; only one without errors can be repeated as it was.
     The status of a file in the ``manifest`` is the one the build saw when it wrote or kept it."""
     store.retain("snapshot", set())
     if seen is not None and not result.diagnostics.errors:
@@ -548,7 +563,7 @@ def _remember(store: Store, seen: Inputs | None, result: BuildResult, manifest: 
 
 def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress: BuildProgress,
            keep_going: bool, with_review: bool, jobs: int, converter: Converter, store: Store,
-           seen: Inputs | None = None) -> BuildResult:
+           seen: Inputs | None = None, last: LastBuild | None = None) -> BuildResult:
     article_key, page_key = fingerprints(settings, converter)
 
     # Load, first part: every file's front-matter (bodies only of files without a title), for
@@ -596,6 +611,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         if stub is not None:
             stubs.append(replace(stub, date=dates[path][0]) if undated else stub)
     stubs.sort(key=lambda a: (-a.date.timestamp(), a.key))
+    edited = _edited_bodies(last, sources, known, digests, scans) if not dates else None
 
     # Resolve: URLs and links between articles, before any body is parsed.
     resolved, index = resolve_paths(stubs, settings, diagnostics)
@@ -604,8 +620,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # The bodies this build rendered, compressed, by digest: the page workers read them from here,
     # since what the store gained in this build's transaction is visible to this connection only.
     fresh: dict[str, bytes] = {}
+    # The asset files of the records made again, as the previous records had them.
+    assets_before: dict[str, dict[str, Path]] = {}
     records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                       diagnostics.root, store, jobs, progress, fresh)
+                       diagnostics.root, store, jobs, progress, fresh, edited is not None, assets_before)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
     if diagnostics.errors:
@@ -616,7 +634,8 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
         resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
         records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                           diagnostics.root, store, jobs, progress, fresh)
+                           diagnostics.root, store, jobs, progress, fresh, False, {})
+        edited = None
     paths = resolved.articles
     articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
     # Before anything is written, so that a failing report leaves the previous output alone. The
@@ -650,15 +669,22 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # A warm build patches the output in place (see output.Patch): only the files that changed are
     # staged and moved in. Pagefind indexes a whole site, so a build with search writes one afresh.
     patching = bool(previous) and out_dir.is_dir() and not settings.search
+    # When only bodies were edited, only the pages showing an edited article are looked at: the
+    # rest of the output is the last build's, as it is. An edit that changes which files sit
+    # beside an article ({% asset_img %}) changes the output's files: every page is looked at.
+    edited_keys = {p.relative_to(settings.content_path).as_posix() for p in edited or ()}
+    if any(records[k].assets != assets_before.get(k, records[k].assets) for k in edited_keys if k in records):
+        edited = None
+    reach = _reach(store, edited_keys) if patching and edited is not None and last is not None else None
     pages: dict[str, int] = {}
     listed: list[Listed] = []
+    # Every page's edition, path inside it and dependencies: the reverse index of the next build.
+    plan: list[tuple[str, str, frozenset[str]]] = []
     try:
         with Patch(out_dir, previous=previous) if patching else Output(out_dir, previous=previous) as out:
 
             def key_of(renderer: EditionRenderer, job: PageJob) -> str:
-                # A dependency that is no article ("?target": a link leading nowhere) stands as it is.
-                known = renderer.dep_keys
-                deps = [known.get(k, k) for k in sorted(job.deps)]
+                deps = [renderer.dep_key(k) for k in sorted(job.deps)]
                 return digest(page_key, renderer.lang, repr(job.shape), repr(deps))
 
             def keep(renderer: EditionRenderer, job: PageJob) -> bool:
@@ -677,19 +703,23 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             tasks: list[tuple[EditionRenderer, PageJob]] = []
             for edition in settings.editions:
                 renderer = EditionRenderer(site, edition, env)
+                only = reach.get(edition.lang, set()) if reach is not None else None
                 count = 0
-                for job in renderer.jobs():
+                for job in renderer.jobs(only):
                     path = file_for(site.edition_path(edition, job.path))
                     tasks.append((renderer, dataclasses.replace(job, path=path)))
+                    plan.append((edition.lang, job.path, job.deps))
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
-                for key, files in sorted((a.key, records[a.key].assets) for a in articles):
+                showing = articles if reach is None else [a for a in articles if a.key in edited_keys]
+                for key, files in sorted((a.key, records[a.key].assets) for a in showing):
                     for name, path in sorted(files.items()):
                         out.write(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes())
-                pages[edition.lang] = count
+                pages[edition.lang] = count if last is None or reach is None else last.pages[edition.lang]
                 # Feeds: Atom and JSON Feed for the edition and each tag and source.
-                tasks.extend((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path)))
-                             for job in feed_jobs(renderer))
+                for job in feed_jobs(renderer, only):
+                    tasks.append((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path))))
+                    plan.append((edition.lang, job.path, job.deps))
             progress.stage("pages", len(tasks))
             found = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance)
             for page in render_redirects(site, env, resolved.redirects):
@@ -705,21 +735,31 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                     prefix = next(e.prefix for e in settings.editions if e.lang == lang)
                     out.write(f"{prefix}/{FOLD_FILE}", fold_json(fold))
                 out.record(index_site(out.root, settings))
-            # For search engines: every page of every edition with its twins.
-            # Kept like a page while the pages it lists are the same: it takes seconds to make at scale.
-            sitemap_key = digest(page_key, repr(listed))
-            if not out.keep(SITEMAP_FILE, sitemap_key):
-                out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls), sitemap_key)
             out.write("robots.txt", robots_txt(site.urls))
+            kept: set[str] = set()
+            if reach is None:
+                # For search engines: every page of every edition with its twins. Kept like a page
+                # while the pages it lists are the same: it takes seconds to make at scale.
+                sitemap_key = digest(page_key, repr(listed))
+                if not out.keep(SITEMAP_FILE, sitemap_key):
+                    out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls), sitemap_key)
+            else:
+                # The same pages as last time (the sitemap too), and none the edits reach but those
+                # looked at above.
+                assert isinstance(out, Patch)
+                kept = out.keep_rest()
             # The output checks itself: every link must stay under the base path and land.
             progress.stage("checking links", 0)
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
             keys = {rel: entry[0] for rel, entry in out.manifest.items() if entry[0]}
-            checked = check_output(out.locate, out.written, site.urls, diagnostics, shown_as=out_dir, keys=keys,
-                                   known=store.get_object("links", manifest_id) or {}, found_by_workers=found)
+            known_links: Known = store.get_object("links", manifest_id) or {}
+            # The pages kept untouched link where they did, and every file is where it was.
+            checked = check_output(out.locate, out.written - kept, site.urls, diagnostics, shown_as=out_dir,
+                                   every=set(out.written), keys=keys, known=known_links, found_by_workers=found)
+            checked.update((rel, entry) for rel in kept if (entry := known_links.get(rel)) is not None)
             if len(diagnostics.errors) > before:
                 raise BuildFailed(diagnostics)
-            if isinstance(out, Patch):
+            if isinstance(out, Patch) and reach is None:
                 out.remove_strays()
             out.commit()
             written, changed = set(out.written), set(out.changed)
@@ -734,10 +774,70 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     store.put_object("links", manifest_id, checked)
     store.retain("pages", {manifest_id})
     store.retain("links", {manifest_id})
+    _remember_dependents(store, plan, set(paths), reach is not None)
     result = BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
     # A file without a date gets one from git, which the inputs do not cover.
     _remember(store, seen if not dates else None, result, out.manifest)
     return result
+
+
+def _reach(store: Store, keys: set[str]) -> dict[str, set[str]] | None:
+    """The pages (edition lang -> paths inside it) that show any of the articles ``keys``, from the
+    last build's reverse index (see _remember_dependents); None when it lacks one of them."""
+    reach: dict[str, set[str]] = {}
+    for key in sorted(keys):
+        pages = store.get_object("dependents", key)
+        if pages is None:
+            return None
+        for lang, path in pages:
+            reach.setdefault(lang, set()).add(path)
+    return reach
+
+
+def _remember_dependents(store: Store, plan: list[tuple[str, str, frozenset[str]]], articles: set[str],
+                         partial: bool) -> None:
+    """Keep, for each article, the pages that show it (the deps of their PageJobs). A ``partial``
+    plan (the pages a body edit reached) only adds to what is kept: a page listed under an article
+    it no longer shows is looked at once too often, never once too few."""
+    shown: dict[str, set[tuple[str, str]]] = {}
+    for lang, path, deps in plan:
+        for key in deps:
+            if key in articles:
+                shown.setdefault(key, set()).add((lang, path))
+    for key in sorted(shown if partial else articles):
+        pages = shown.get(key, set())
+        if partial:
+            known = store.get_object("dependents", key) or set()
+            if pages <= known:
+                continue
+            pages |= known
+        store.put_object("dependents", key, frozenset(pages))
+    if not partial:
+        store.retain("dependents", articles)
+
+
+def _edited_bodies(last: LastBuild | None, sources: list[Path], before: dict[Path, tuple[snapshot.Status, str]],
+                   digests: dict[Path, str], scans: dict[tuple[Path, str], tuple[Article | None, bool]]
+                   ) -> set[Path] | None:
+    """The content files changed since the last build when none of their changes reaches beyond
+    their articles' bodies: the front-matter of each (and so every URL, title, term and date of
+    the site) is what it was, and no other file changed. None otherwise.
+
+    Then nothing derived from front-matter alone changed either (URLs, links' targets, indexes'
+    shapes, which articles feeds carry): only pages showing an edited article may differ (see
+    _dependents).
+    """
+    if last is None:
+        return None
+    by_name = {str(p): p for p in sources}
+    edited = set()
+    for name in last.changed:
+        path = by_name.get(name)
+        old = before.get(path) if path is not None else None
+        if path is None or old is None or scans.get((path, old[1])) != scans[path, digests[path]]:
+            return None
+        edited.add(path)
+    return edited
 
 
 def site_taxonomy(articles: list[Article], settings: Settings, converter: Converter, store: Store | None = None,
@@ -772,9 +872,14 @@ def in_feeds(articles: list[Article], settings: Settings, converter: Converter) 
 
 def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
              stubs: list[Article], resolved: Paths, index: LinkIndex, settings: Settings, converter: Converter,
-             article_key: str, root: Path, store: Store, jobs: int,
-             progress: BuildProgress, new_bodies: dict[str, bytes]) -> dict[str, ArticleRecord]:
-    """Every file's ArticleRecord: from the cache while still right, else made by the workers."""
+             article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
+             new_bodies: dict[str, bytes], same_links: bool, assets_before: dict[str, dict[str, Path]]
+             ) -> dict[str, ArticleRecord]:
+    """Every file's ArticleRecord: from the cache while still right, else made by the workers.
+
+    ``same_links``: every article's URL and title are what the last build checked the cached records
+    against (see _edited_bodies), so a record made from the same bytes is still right. Fills
+    ``assets_before`` with what the cache's records of the files made again had as assets."""
     records: dict[str, ArticleRecord] = store.get_object("records", article_key) or {}
     by_key = {s.key: s for s in stubs}
     paths = resolved.articles
@@ -787,9 +892,11 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
         fresh = record is not None and record.digest == record_digest(digests[path], article_key, dates.get(path))
         if fresh and record is not None and stub is not None and key in paths:
             fresh = (record.texts is not None and (key not in feeds or bool(record.texts.feed_digests))
-                     and record.link_state == body_state(index, stub, record, paths, images))
+                     and (same_links or record.link_state == body_state(index, stub, record, paths, images)))
         if not fresh:
             todo.append(path)
+            if record is not None:
+                assets_before[key] = record.assets
     keys = {p.relative_to(settings.content_path).as_posix() for p in sources}
     records = {k: r for k, r in records.items() if k in keys}
     script_of = {e.lang: e.script for e in settings.editions}

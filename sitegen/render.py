@@ -6,7 +6,7 @@ import functools
 import hashlib
 import math
 import traceback
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -129,6 +129,32 @@ class ArticleView:
     latin_words: int
     reading_minutes: int
     meta: dict[str, Any]
+
+
+class Views(Mapping[str, ArticleView]):
+    """One edition's views of the site's articles, each made when first asked for: a warm build
+    renders the few pages a change reaches and needs the views of only the articles they show."""
+
+    def __init__(self, articles: Sequence[Article], make: Callable[[Article], ArticleView],
+                 known: Mapping[str, ArticleView]) -> None:
+        self._articles = {a.key: a for a in articles}
+        self._make = make
+        self._made = {k: v for k, v in known.items() if k in self._articles}
+
+    def __getitem__(self, key: str) -> ArticleView:
+        view = self._made.get(key)
+        if view is None:
+            view = self._made[key] = self._make(self._articles[key])
+        return view
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._articles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)
 
 
 def newest(views: Sequence[ArticleView]) -> datetime | None:
@@ -285,8 +311,8 @@ class EditionRenderer:
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
-        known = views or {}
-        self.views = {a.key: known.get(a.key) or self._view(a) for a in site.articles}
+        self.views = Views(site.articles, self._view, views or {})
+        self._dep_keys: dict[str, str] = {}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
         # Converted texts per article: pages and feeds both render a body, each text is converted once.
@@ -435,28 +461,36 @@ class EditionRenderer:
         return PageJob(path, (template, title, kind, shape), deps,
                        lambda: self.render(template, path, title, kind, **extra).html, lastmod)
 
-    def listing(self, template: str, base: str, title: str, kind: str, items: list[ArticleView],
-                shape: Hashable = (), **extra: Any) -> Iterator[PageJob]:
-        pages = paginate(items, self.site.settings.page_size)
+    def listing(self, template: str, base: str, title: str, kind: str, articles: Sequence[Article],
+                wanted: Callable[[str], bool], shape: Hashable = (), **extra: Any) -> Iterator[PageJob]:
+        pages = paginate(list(articles), self.site.settings.page_size)
         for number, chunk in enumerate(pages, 1):
+            path = page_path(base, number)
+            if not wanted(path):
+                continue
             pagination = {
                 "number": number,
                 "count": len(pages),
                 "prev": self.href(page_path(base, number - 1)) if number > 1 else None,
                 "next": self.href(page_path(base, number + 1)) if number < len(pages) else None,
             }
-            keys = tuple(v.key for v in chunk)
-            yield self.job(template, page_path(base, number), title, kind, (shape, keys, number, len(pages)),
-                           frozenset(keys), newest(chunk), items=chunk, pagination=pagination, **extra)
+            items = [self.views[a.key] for a in chunk]
+            keys = tuple(a.key for a in chunk)
+            yield self.job(template, path, title, kind, (shape, keys, number, len(pages)),
+                           frozenset(keys), newest(items), items=items, pagination=pagination, **extra)
 
-    @functools.cached_property
-    def dep_keys(self) -> dict[str, str]:
-        """What a page shows of each article it may depend on (PageJob.deps), as a digest: its view
-        in this edition and the digest of its body. Needs Site.texts."""
-        assert self.site.texts is not None
-        texts, lang = self.site.texts, self.lang
-        return {key: hashlib.blake2b(repr(view).encode(), digest_size=16).hexdigest() + texts[key].body_digests[lang]
-                for key, view in self.views.items()}
+    def dep_key(self, key: str) -> str:
+        """What a page shows of one article it depends on (PageJob.deps), as a digest: its view in
+        this edition and the digest of its body; a dependency that is no article (a link leading
+        nowhere, "?target") stands as it is. Needs Site.texts."""
+        found = self._dep_keys.get(key)
+        if found is None:
+            if key not in self.views:
+                return key
+            assert self.site.texts is not None
+            view_digest = hashlib.blake2b(repr(self.views[key]).encode(), digest_size=16).hexdigest()
+            found = self._dep_keys[key] = view_digest + self.site.texts[key].body_digests[self.lang]
+        return found
 
     def json_ld(self, view: ArticleView) -> str:
         settings = self.site.settings
@@ -471,54 +505,64 @@ class EditionRenderer:
             html = job.render()
             yield PageOut(job.path, html if isinstance(html, str) else html.decode(), job.lastmod)
 
-    def jobs(self) -> Iterator[PageJob]:
-        """Every page of the edition, unrendered: the build renders those it needs."""
-        site = self.site
-        views = [self.views[a.key] for a in site.articles]
-        yield from self.listing("index.html", "", self.site_title, "home", views, subscribe=self.feeds)
-        for i, article in enumerate(site.articles):
-            view = views[i]
-            newer = views[i - 1] if i > 0 else None
-            older = views[i + 1] if i + 1 < len(views) else None
-            related = [self.views[a.key] for a in site.taxonomy.related.get(article.key, [])]
+    def jobs(self, only: Container[str] | None = None) -> Iterator[PageJob]:
+        """Every page of the edition, unrendered: the build renders those it needs. With ``only``,
+        just the pages at those paths (a warm build that knows which pages a change reaches)."""
+        site, views = self.site, self.views
+        wanted: Callable[[str], bool] = (lambda path: True) if only is None else only.__contains__
+        articles = site.articles
+        yield from self.listing("index.html", "", self.site_title, "home", articles, wanted, subscribe=self.feeds)
+        for i, article in enumerate(articles):
+            path = site.paths[article.key]
+            if not wanted(path):
+                continue
+            view = views[article.key]
+            newer = views[articles[i - 1].key] if i > 0 else None
+            older = views[articles[i + 1].key] if i + 1 < len(articles) else None
+            related = [views[a.key] for a in site.taxonomy.related.get(article.key, [])]
             links = site.links.get(article.key, ())
             neighbours = tuple(v.key for v in (newer, older) if v is not None)
             shown = (*neighbours, *(v.key for v in related), *(k for k in links if not k.startswith("?")))
-            path = site.paths[article.key]
             # The body is converted only when the page is rendered, not for pages a rebuild keeps.
             render = functools.partial(self._article_page, article, path, view, newer, older, related)
             yield PageJob(path, ("article.html", view.title, neighbours, tuple(v.key for v in related), links),
                           frozenset((article.key, *shown)), render, newest([view]))
+        size = site.settings.page_size
         for kind in KINDS:
             terms = site.taxonomy.terms[kind]
-            entries = [{"link": self.term_link(t), "count": len(t.articles), "depth": t.depth} for t in terms]
-            if kind == "categories":
-                entries = [self._category_entry(t) for t in self._tree(terms)]
-            shape = tuple((e["link"], e["count"], e["depth"]) for e in entries)
-            yield self.job("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, shape, frozenset(),
-                           newest([self.views[a.key] for t in terms for a in t.articles[:1]]),
-                           terms=entries, section=kind)
+            if wanted(f"{kind}/"):
+                entries = [{"link": self.term_link(t), "count": len(t.articles), "depth": t.depth} for t in terms]
+                if kind == "categories":
+                    entries = [self._category_entry(t) for t in self._tree(terms)]
+                shape = tuple((e["link"], e["count"], e["depth"]) for e in entries)
+                yield self.job("terms.html", f"{kind}/", self.ui(_KIND_TITLES[kind]), kind, shape, frozenset(),
+                               newest([views[a.key] for t in terms for a in t.articles[:1]]),
+                               terms=entries, section=kind)
             for term in terms:
-                items = [self.views[a.key] for a in term.articles]
+                base = f"{kind}/{term.slug}/"
+                if only is not None and not any(wanted(page_path(base, n))
+                                                for n in range(1, max(1, math.ceil(len(term.articles) / size)) + 1)):
+                    continue
                 own: list[FeedLink] = []
                 if kind in FEED_KINDS:
                     title = f"{term.names[self.lang]} · {self.site_title}"
                     own = feed_links(self, title, feed_folder(kind, term.slug))
                 link = self.term_link(term)
-                yield from self.listing("term.html", f"{kind}/{term.slug}/", term.names[self.lang], kind,
-                                        items, link, term=link, section=kind,
-                                        section_title=self.ui(_KIND_TITLES[kind]),
+                yield from self.listing("term.html", base, term.names[self.lang], kind, term.articles, wanted,
+                                        link, term=link, section=kind, section_title=self.ui(_KIND_TITLES[kind]),
                                         feeds=[*own, *self.feeds], subscribe=own)
-        years = [{"year": y, "count": len(a), "href": self.href(f"archive/{y}/")}
-                 for y, a in site.taxonomy.years.items()]
-        yield self.job("archive.html", "archive/", self.ui("归档"), "archive",
-                       tuple((y["year"], y["count"]) for y in years), frozenset(), newest(views[:1]), years=years)
-        for year, articles in site.taxonomy.years.items():
-            yield from self.listing("term.html", f"archive/{year}/", self.ui(f"{year}年"), "archive",
-                                    [self.views[a.key] for a in articles], term=None, section="archive",
-                                    section_title=self.ui("归档"))
-        yield self.job("404.html", "404.html", self.ui("页面不存在"), "404", (), frozenset())
-        if site.settings.search:
+        if wanted("archive/"):
+            years = [{"year": y, "count": len(a), "href": self.href(f"archive/{y}/")}
+                     for y, a in site.taxonomy.years.items()]
+            yield self.job("archive.html", "archive/", self.ui("归档"), "archive",
+                           tuple((y["year"], y["count"]) for y in years), frozenset(),
+                           newest([views[a.key] for a in articles[:1]]), years=years)
+        for year, members in site.taxonomy.years.items():
+            yield from self.listing("term.html", f"archive/{year}/", self.ui(f"{year}年"), "archive", members,
+                                    wanted, term=None, section="archive", section_title=self.ui("归档"))
+        if wanted("404.html"):
+            yield self.job("404.html", "404.html", self.ui("页面不存在"), "404", (), frozenset())
+        if site.settings.search and wanted("search/"):
             yield self.job("search.html", "search/", self.ui("搜索"), "search", (), frozenset(),
                            fold=self.site.urls.href(self.site.edition_path(self.edition, FOLD_FILE)),
                            pagefind=self.href(f"{INDEX_DIR}/pagefind.js"))

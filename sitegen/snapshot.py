@@ -104,18 +104,28 @@ def inputs(folders: Iterable[Path], files: Iterable[Path], described: str) -> In
 def same_inputs(recorded: Inputs, seen: Inputs) -> bool:
     """Whether a build that read ``seen`` reads what the one that recorded ``recorded`` did. A file
     recorded by its bytes (see Seen) is compared by its bytes, however long ago it changed."""
+    return changed_files(recorded, seen) == set()
+
+
+def changed_files(recorded: Inputs, seen: Inputs) -> set[str] | None:
+    """The files whose status (or bytes, see Seen) differ between two snapshots; None when more
+    than files' contents differ: a file or folder added, removed or replaced, other settings."""
     if len(recorded) != len(seen):
-        return False
+        return None
+    changed = set()
     for (path, then), (now_path, now) in zip(recorded, seen, strict=True):
         if path != now_path:
-            return False
+            return None
         if then == now:
             continue
-        if not isinstance(then, str) or now is None or isinstance(now, str) or now[0] < 0:
-            return False
-        if _bytes_digest(path) != then:
-            return False
-    return True
+        if then is None or now is None or (not isinstance(now, str) and now[0] < 0):
+            return None
+        if isinstance(then, str) and not isinstance(now, str) and _bytes_digest(path) == then:
+            continue
+        if not isinstance(then, str) and then[0] < 0:
+            return None
+        changed.add(path)
+    return changed
 
 
 def output_status(root: Path, files: Iterable[str], known: dict[str, Status] | None = None) -> dict[str, Status]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +98,16 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Site:
     run = site.build()
     assert run.exit_code == 0, run.stderr
     return site
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid PNG of that size: for tests that need an image's dimensions read."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def text_of(tree: HTMLParser, selector: str) -> str:

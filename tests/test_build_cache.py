@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import Site, make_site, text_of
+from conftest import Site, make_site, png, text_of
 from rich.console import Console
 
 from sitegen import cache, feeds, pipeline
@@ -152,6 +152,58 @@ def test_changed_article_is_rebuilt(tmp_path: Path) -> None:
     # Its neighbours' prev/next links and the lists show the new title too.
     assert "改过的标题" in (site.out / "zh-hans/016/index.html").read_text(encoding="utf-8")
     assert "改過的標題" in (site.out / "zh-hant/tags/芯片/index.html").read_text(encoding="utf-8")
+    assert_fresh(site, tmp_path)
+
+
+def test_a_body_edit_reaches_every_page_showing_the_article(tmp_path: Path) -> None:
+    # Only the body changes, its front-matter stays: the build looks at just the pages showing the
+    # article (see pipeline._edited_bodies), and those include the lists showing its summary.
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    site.write("015.md", article(15, "文章15", body="新写的导语讲软件。\n\n第二段。"))
+    build_ok(site)
+    assert text_of(site.html("zh-hant/015/"), ".body p") == "新寫的導語講軟體。"
+    hant, hans = "新寫的導語講軟體。", "新写的导语讲软件。"
+    for page, summary in [("zh-hant/tags/标签0/", hant), ("zh-hant/archive/2025/", hant),
+                          ("zh-hans/", hans), ("zh-hans/tags/芯片/", hans)]:
+        assert summary in [node.text() for node in site.html(page).css(".summary")], page
+    assert "新寫的導語講軟體。" in (site.out / "zh-hant/feeds/atom.xml").read_text(encoding="utf-8")
+    assert_fresh(site, tmp_path)
+    # A second edit of the same article, then one of its front-matter: each as from scratch.
+    site.write("015.md", article(15, "文章15", body="再改一次。"))
+    build_ok(site)
+    assert_fresh(site, tmp_path)
+    retagged = article(15, "新标题", body="再改一次。").replace("tags: [芯片, 标签0]", "tags: [芯片, 新标签]")
+    site.write("015.md", retagged)
+    build_ok(site)
+    assert "新標題" in (site.out / "zh-hant/016/index.html").read_text(encoding="utf-8")
+    assert text_of(site.html("zh-hant/tags/新标签/"), ".summary") == "再改一次。"
+    assert_fresh(site, tmp_path)
+
+
+def test_a_body_edit_that_shows_or_drops_a_file_beside_the_article(tmp_path: Path) -> None:
+    # The image file is there all along: only the body starts, then stops, showing it.
+    site = news_site(tmp_path / "s")
+    site.write("015/chart.png", png(40, 30))
+    build_ok(site)
+    assert not (site.out / "zh-hans/015/chart.png").exists()
+    site.write("015.md", article(15, "文章15", body="{% asset_img chart.png 图表 %}"))
+    build_ok(site)
+    assert (site.out / "zh-hans/015/chart.png").read_bytes() == png(40, 30)
+    assert_fresh(site, tmp_path)
+    site.write("015.md", article(15, "文章15"))
+    build_ok(site)
+    assert not (site.out / "zh-hans/015/chart.png").exists()
+    assert_fresh(site, tmp_path)
+
+
+def test_a_body_edit_after_a_file_was_left_in_the_output_removes_it(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    (site.out / "zh-hans" / "015" / "notes.txt").write_text("left here by hand", encoding="utf-8")
+    site.write("015.md", article(15, "文章15", body="改过的正文。"))
+    build_ok(site)
+    assert not (site.out / "zh-hans/015/notes.txt").exists()
     assert_fresh(site, tmp_path)
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import struct
-import zlib
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import Site, make_site, text_of
+from conftest import Site, make_site, png, text_of
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from sitegen.diagnostics import Diagnostics
@@ -95,21 +94,13 @@ def test_page_weight_and_no_external_requests(built_demo: Site) -> None:
             assert weight < 50 * 1024, weight
 
 
-def _png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    raw = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
 def test_local_images_get_width_height_and_lazy_loading(tmp_path: Path) -> None:
     site = make_site(tmp_path / "s", 'base_url = "https://example.org/news/"\n', {
         "p.md": "---\ntitle: 图片\ndate: 2026-01-01\n---\n\n![图表](/news/static/chart.png)\n\n"
                 "![远方](https://example.com/x.png)\n",
     })
     (site.root / "static").mkdir()
-    (site.root / "static" / "chart.png").write_bytes(_png(37, 21))
+    (site.root / "static" / "chart.png").write_bytes(png(37, 21))
     assert site.build().exit_code == 0
     imgs = site.html("zh-hant/p/").css(".body img")
     assert (imgs[0].attributes["width"], imgs[0].attributes["height"]) == ("37", "21")
@@ -129,7 +120,7 @@ def _asset_imgs(out: Path, edition: str) -> list[dict[str, str | None]]:
 
 @pytest.mark.parametrize("how", ["worker processes", "one process", "serve"])
 def test_images_copied_beside_an_article_get_their_size(tmp_path: Path, how: str) -> None:
-    site = make_site(tmp_path / "s", "", {**FILLER, "post.md": ASSET_POST, "post/chart.png": _png(64, 48)})
+    site = make_site(tmp_path / "s", "", {**FILLER, "post.md": ASSET_POST, "post/chart.png": png(64, 48)})
     out = tmp_path / "out"
 
     def build_site() -> None:
@@ -149,7 +140,7 @@ def test_images_copied_beside_an_article_get_their_size(tmp_path: Path, how: str
     if how == "serve":
         return
     # A replaced image of another size reaches the page through the build cache too.
-    site.write("post/chart.png", _png(30, 20))
+    site.write("post/chart.png", png(30, 20))
     build_site()
     assert (_asset_imgs(out, "zh-hant")[0]["width"], _asset_imgs(out, "zh-hant")[0]["height"]) == ("30", "20")
 
@@ -171,5 +162,5 @@ def test_image_headers_give_their_size() -> None:
     assert image_size(gif) == (5, 7)
     assert image_size(jpeg) == (400, 300)  # SOF stores height first
     assert image_size(webp) == (640, 480)
-    assert image_size(_png(3, 2)) == (3, 2)
+    assert image_size(png(3, 2)) == (3, 2)
     assert image_size(b"<svg></svg>") is None and image_size(b"\xff\xd8\xff") is None
