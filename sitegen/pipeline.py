@@ -34,6 +34,7 @@ from .render import (
     THEME,
     ArticleView,
     EditionRenderer,
+    OnDemand,
     PageJob,
     Site,
     make_environment,
@@ -532,6 +533,7 @@ class LastBuild:
     pages: dict[str, int]
     warnings: list[Diagnostic]
     written: set[str]
+    output: dict[str, snapshot.Status]  # the status of every file and folder it left in the output
 
 
 def _last_build(store: Store, seen: Inputs | None, out_dir: Path) -> LastBuild | None:
@@ -547,16 +549,24 @@ def _last_build(store: Store, seen: Inputs | None, out_dir: Path) -> LastBuild |
     changed = snapshot.changed_files(inputs, seen)
     if changed is None or not snapshot.output_unchanged(out_dir, output):
         return None
-    return LastBuild(frozenset(changed), articles, pages, warnings, {rel for rel in output if not rel.endswith("/")})
+    return LastBuild(frozenset(changed), articles, pages, warnings, {rel for rel in output if not rel.endswith("/")},
+                     output)
 
 
-def _remember(store: Store, seen: Inputs | None, result: BuildResult, manifest: dict[str, Written]) -> None:
+def _remember(store: Store, seen: Inputs | None, result: BuildResult, manifest: dict[str, Written],
+              since: dict[str, snapshot.Status] | None = None) -> None:
     """Record a finished build for _last_build; only one without errors can be repeated as it was.
-    The status of a file in the ``manifest`` is the one the build saw when it wrote or kept it."""
+    The status of a file in the ``manifest`` is the one the build saw when it wrote or kept it.
+    ``since``: the output's statuses as the last build recorded them, when this one changed only
+    files it wrote (result.changed), none it added or removed."""
     store.retain("snapshot", set())
     if seen is not None and not result.diagnostics.errors:
-        output = snapshot.output_status(result.out_dir, result.written,
-                                        {rel: entry[1:] for rel, entry in manifest.items()})
+        if since is not None:
+            output = snapshot.output_status_after(result.out_dir, since, result.changed,
+                                                  {rel: manifest[rel][1:] for rel in result.changed})
+        else:
+            output = snapshot.output_status(result.out_dir, result.written,
+                                            {rel: entry[1:] for rel, entry in manifest.items()})
         store.put_object("snapshot", "last", (seen, output, (result.articles, result.pages,
                                                              result.diagnostics.warnings)))
 
@@ -571,7 +581,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     sources = find_sources(settings.content_path)
     progress.stage("reading", len(sources))
     # Read and hashed again only when its status changed since (see snapshot.py).
-    known: dict[Path, tuple[snapshot.Status, str]] = store.get_object("digests", "content") or {}
+    known: dict[Path, tuple[snapshot.Status, str]] = store.get_map("digests", "content") or {}
     digests: dict[Path, str] = {}
     statuses: dict[Path, snapshot.Status] = {}
     for path in sources:
@@ -587,20 +597,17 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             except OSError:
                 digests[path] = ""  # load_article reports it
         progress.advance()
-    # Stored again only when it changed: pickling a whole site's worth costs tenths of a second.
-    current = {p: (s, digests[p]) for p, s in statuses.items() if digests[p]}
-    if current != known:
-        store.put_object("digests", "content", current)
+    store.put_map("digests", "content", {p: (s, digests[p]) for p, s in statuses.items() if digests[p]})
     # By path and bytes: what a file's front-matter says depends on both (a slug from a file name).
-    scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_object("scans", article_key) or {}
+    scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_map("scans", article_key) or {}
+    # What each file's bytes were at the last build (its scans are those it used).
+    digests_before = {path: file_digest for path, file_digest in scans}
     unknown = [p for p in sources if (p, digests[p]) not in scans]
     progress.stage("front-matter", len(unknown))
     for path, found in zip(unknown, run(scan, (settings, converter), unknown, jobs, progress.advance),
                            strict=True):
         scans[path, digests[path]] = found
-    used = {(p, digests[p]): scans[p, digests[p]] for p in sources}
-    if unknown or len(used) != len(scans):
-        store.put_object("scans", article_key, used)
+    store.put_map("scans", article_key, {(p, digests[p]): scans[p, digests[p]] for p in sources})
     fallback = date_fallback(settings, sources)
     dates = {}
     stubs = []
@@ -611,7 +618,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         if stub is not None:
             stubs.append(replace(stub, date=dates[path][0]) if undated else stub)
     stubs.sort(key=lambda a: (-a.date.timestamp(), a.key))
-    edited = _edited_bodies(last, sources, known, digests, scans) if not dates else None
+    edited = _edited_bodies(last, sources, digests_before, digests, scans) if not dates else None
 
     # Resolve: URLs and links between articles, before any body is parsed.
     resolved, index = resolve_paths(stubs, settings, diagnostics)
@@ -654,7 +661,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             raise CacheCorrupt(f"the body of {key} is missing")
         return zlib.decompress(data).decode()
 
-    links = {a.key: link_keys(index, by_key[a.key], records[a.key].links) for a in articles}
+    links = OnDemand({a.key: a for a in articles}, lambda a: link_keys(index, by_key[a.key], records[a.key].links))
     urls = Urls(settings.base_url)
     site = Site(settings, urls, articles, taxonomy, converter, paths, site_images(settings, urls), links=links,
                 texts=texts, body=body)
@@ -665,7 +672,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # linked from the previous output), check, and swap the new site in only when all of it
     # succeeded. A page's key: its shape and what it shows of each article it depends on.
     manifest_id = f"{page_key}:{out_dir.resolve()}"
-    previous = store.get_object("pages", manifest_id) or {}
+    previous = store.get_map("pages", manifest_id) or {}
     # A warm build patches the output in place (see output.Patch): only the files that changed are
     # staged and moved in. Pagefind indexes a whole site, so a build with search writes one afresh.
     patching = bool(previous) and out_dir.is_dir() and not settings.search
@@ -752,7 +759,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             progress.stage("checking links", 0)
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
             keys = {rel: entry[0] for rel, entry in out.manifest.items() if entry[0]}
-            known_links: Known = store.get_object("links", manifest_id) or {}
+            known_links: Known = store.get_map("links", manifest_id) or {}
             # The pages kept untouched link where they did, and every file is where it was.
             checked = check_output(out.locate, out.written - kept, site.urls, diagnostics, shown_as=out_dir,
                                    every=set(out.written), keys=keys, known=known_links, found_by_workers=found)
@@ -770,14 +777,15 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         where, line = template_error_location(exc, [settings.templates_path, THEME / "templates"])
         diagnostics.error(where, line, f"template error: {exc.message or exc}")
         raise BuildFailed(diagnostics) from None
-    store.put_object("pages", manifest_id, out.manifest)
-    store.put_object("links", manifest_id, checked)
+    store.put_map("pages", manifest_id, out.manifest)
+    store.put_map("links", manifest_id, checked)
     store.retain("pages", {manifest_id})
     store.retain("links", {manifest_id})
     _remember_dependents(store, plan, set(paths), reach is not None)
     result = BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
     # A file without a date gets one from git, which the inputs do not cover.
-    _remember(store, seen if not dates else None, result, out.manifest)
+    _remember(store, seen if not dates else None, result, out.manifest,
+              last.output if last is not None and reach is not None else None)
     return result
 
 
@@ -816,16 +824,15 @@ def _remember_dependents(store: Store, plan: list[tuple[str, str, frozenset[str]
         store.retain("dependents", articles)
 
 
-def _edited_bodies(last: LastBuild | None, sources: list[Path], before: dict[Path, tuple[snapshot.Status, str]],
-                   digests: dict[Path, str], scans: dict[tuple[Path, str], tuple[Article | None, bool]]
-                   ) -> set[Path] | None:
+def _edited_bodies(last: LastBuild | None, sources: list[Path], before: dict[Path, str], digests: dict[Path, str],
+                   scans: dict[tuple[Path, str], tuple[Article | None, bool]]) -> set[Path] | None:
     """The content files changed since the last build when none of their changes reaches beyond
     their articles' bodies: the front-matter of each (and so every URL, title, term and date of
     the site) is what it was, and no other file changed. None otherwise.
 
     Then nothing derived from front-matter alone changed either (URLs, links' targets, indexes'
     shapes, which articles feeds carry): only pages showing an edited article may differ (see
-    _dependents).
+    _reach).
     """
     if last is None:
         return None
@@ -834,7 +841,7 @@ def _edited_bodies(last: LastBuild | None, sources: list[Path], before: dict[Pat
     for name in last.changed:
         path = by_name.get(name)
         old = before.get(path) if path is not None else None
-        if path is None or old is None or scans.get((path, old[1])) != scans[path, digests[path]]:
+        if path is None or old is None or scans.get((path, old)) != scans[path, digests[path]]:
             return None
         edited.add(path)
     return edited
@@ -880,11 +887,17 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
     ``same_links``: every article's URL and title are what the last build checked the cached records
     against (see _edited_bodies), so a record made from the same bytes is still right. Fills
     ``assets_before`` with what the cache's records of the files made again had as assets."""
-    records: dict[str, ArticleRecord] = store.get_object("records", article_key) or {}
+    records: dict[str, ArticleRecord] = store.get_map("records", article_key) or {}
     by_key = {s.key: s for s in stubs}
     paths = resolved.articles
     images = site_images(settings, Urls(settings.base_url))
-    feeds = in_feeds([s for s in stubs if s.key in paths], settings, converter)
+    # Which articles feeds carry depends on front-matter alone: the same as the last build's when
+    # every article's is (same_links).
+    feeds = store.get_object("feeds", article_key) if same_links else None
+    if feeds is None:
+        feeds = in_feeds([s for s in stubs if s.key in paths], settings, converter)
+        store.put_object("feeds", article_key, feeds)
+    store.retain("feeds", {article_key})
     todo = []
     for path in sources:
         key = path.relative_to(settings.content_path).as_posix()
@@ -908,7 +921,7 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
         for body_digest, data in bodies.items():
             store.put("body", body_digest, data)
             new_bodies[body_digest] = data
-    store.put_object("records", article_key, records)
+    store.put_map("records", article_key, records)
     store.retain("records", {article_key})
     store.retain("scans", {article_key})
     store.retain("body", {d for r in records.values() if r.texts

@@ -10,7 +10,7 @@ from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Se
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jinja2
 from markdown_it.common.utils import escapeHtml
@@ -31,6 +31,8 @@ from .taxonomy import KINDS, Taxonomy, Term
 from .urls import Urls
 
 THEME = Path(__file__).parent / "theme"
+Source = TypeVar("Source")
+Made = TypeVar("Made")
 # UI strings in templates are written once, in Simplified, and converted like any text.
 UI_SOURCE = "zh-Hans"
 
@@ -131,30 +133,29 @@ class ArticleView:
     meta: dict[str, Any]
 
 
-class Views(Mapping[str, ArticleView]):
-    """One edition's views of the site's articles, each made when first asked for: a warm build
-    renders the few pages a change reaches and needs the views of only the articles they show."""
+class OnDemand(Mapping[str, Made], Generic[Source, Made]):
+    """Values by key, each made from its source when first asked for: a warm build renders the few
+    pages a change reaches and needs the views (or links) of only the articles they show."""
 
-    def __init__(self, articles: Sequence[Article], make: Callable[[Article], ArticleView],
-                 known: Mapping[str, ArticleView]) -> None:
-        self._articles = {a.key: a for a in articles}
-        self._make = make
-        self._made = {k: v for k, v in known.items() if k in self._articles}
+    def __init__(self, sources: Mapping[str, Source], make: Callable[[Source], Made],
+                 known: Mapping[str, Made] | None = None) -> None:
+        self._sources, self._make = sources, make
+        self._made = {k: v for k, v in (known or {}).items() if k in sources}
 
-    def __getitem__(self, key: str) -> ArticleView:
-        view = self._made.get(key)
-        if view is None:
-            view = self._made[key] = self._make(self._articles[key])
-        return view
+    def __getitem__(self, key: str) -> Made:
+        if key in self._made:
+            return self._made[key]
+        made = self._made[key] = self._make(self._sources[key])
+        return made
 
     def __contains__(self, key: object) -> bool:
-        return key in self._articles
+        return key in self._sources
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._articles)
+        return iter(self._sources)
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._sources)
 
 
 def newest(views: Sequence[ArticleView]) -> datetime | None:
@@ -248,7 +249,7 @@ class Site:
     # article key -> the files copied beside its page ({% asset_img %}), by the name the body uses
     assets: dict[str, dict[str, Path]] = field(default_factory=dict)
     # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
-    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Feed bodies kept between builds (see BuildState): (lang, key) -> (article, what its links
     # showed, html). A rebuild renders again only the bodies whose article or link targets changed.
     feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] | None = None
@@ -311,7 +312,7 @@ class EditionRenderer:
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
-        self.views = Views(site.articles, self._view, views or {})
+        self.views = OnDemand({a.key: a for a in site.articles}, self._view, views)
         self._dep_keys: dict[str, str] = {}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)

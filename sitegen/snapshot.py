@@ -133,21 +133,43 @@ def output_status(root: Path, files: Iterable[str], known: dict[str, Status] | N
     status is read only when not ``known`` already."""
     found: dict[str, Status] = {}
     folders: set[str] = {""}
-    known = known or {}
     for rel in files:
-        status = known.get(rel) or _status(os.path.join(root, rel))
-        if status is None:
-            continue
-        found[rel] = status
-        parent = rel.rpartition("/")[0]
-        while parent not in folders:
-            folders.add(parent)
-            parent = parent.rpartition("/")[0]
+        if _file_status(root, rel, known, found):
+            parent = rel.rpartition("/")[0]
+            while parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
     for folder in folders:
-        status = _status(os.path.join(root, folder) if folder else str(root))
-        if status is not None:
-            found[folder + "/"] = status
+        _folder_status(root, folder, found)
     return found
+
+
+def output_status_after(root: Path, recorded: dict[str, Status], changed: Iterable[str],
+                        known: dict[str, Status] | None = None) -> dict[str, Status]:
+    """output_status() of an output that, since its statuses were ``recorded``, only had the files
+    ``changed`` replaced: theirs and their folders' are read again, the others are as recorded."""
+    found = dict(recorded)
+    folders: set[str] = set()
+    for rel in changed:
+        if not _file_status(root, rel, known, found):
+            found.pop(rel, None)
+        folders.add(rel.rpartition("/")[0])
+    for folder in folders:
+        _folder_status(root, folder, found)
+    return found
+
+
+def _file_status(root: Path, rel: str, known: dict[str, Status] | None, found: dict[str, Status]) -> bool:
+    status = (known or {}).get(rel) or _status(os.path.join(root, rel))
+    if status is not None:
+        found[rel] = status
+    return status is not None
+
+
+def _folder_status(root: Path, folder: str, found: dict[str, Status]) -> None:
+    status = _status(os.path.join(root, folder) if folder else str(root))
+    if status is not None:
+        found[folder + "/"] = status
 
 
 def output_unchanged(root: Path, recorded: dict[str, Status]) -> bool:

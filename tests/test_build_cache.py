@@ -375,6 +375,43 @@ def test_corrupt_entry_is_detected_and_the_cache_discarded(tmp_path: Path) -> No
     assert_fresh(site, tmp_path)
 
 
+@pytest.mark.parametrize("kind", ["records", "pages", "links", "scans"])
+def test_corrupt_changed_entries_are_detected_too(tmp_path: Path, kind: str) -> None:
+    # A warm build stores only the entries of large maps that changed, as rows of their own
+    # (cache.Store.put_map): each is checked like any entry.
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    site.write("004.md", article(4, "文章4", body="改过的正文。"))
+    build_ok(site)
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
+    assert db.execute("UPDATE entries SET data = ? WHERE kind = ?", (b"garbage", kind + "+")).rowcount > 0
+    db.commit()
+    db.close()
+    site.write("004.md", article(4, "文章4", body="又改了一次。"))
+    settle(site)
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    assert "cache was corrupt" in run.stderr
+    assert text_of(site.html("zh-hans/004/"), ".body p") == "又改了一次。"
+    assert_fresh(site, tmp_path)
+
+
+def test_edits_after_an_article_was_deleted(tmp_path: Path) -> None:
+    # What the cache knows of a deleted article is dropped for good, also when kept as changes.
+    site = news_site(tmp_path / "s")
+    build_ok(site)
+    (site.root / "content" / "020.md").unlink()
+    build_ok(site)
+    for body in ["改过的正文。", "又改了一次。"]:
+        site.write("015.md", article(15, "文章15", body=body))
+        build_ok(site)
+        assert not (site.out / "zh-hans/020").exists()
+        assert_fresh(site, tmp_path)
+    before = stats(site.out)
+    build_ok(site)
+    assert stats(site.out) == before
+
+
 def test_garbage_cache_file_is_discarded(tmp_path: Path) -> None:
     site = news_site(tmp_path / "s", count=5)
     build_ok(site)
