@@ -7,8 +7,8 @@ import math
 import os
 import re
 import subprocess
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,17 @@ class Article:
         return self.path.stem
 
 
+# What only an article's body decides. An edit that changes nothing else of any article leaves
+# every URL, title, term and date of the site, and where every link leads, as they were.
+BODY_FIELDS = frozenset({"summary", "tokens", "body_line", "cjk_chars", "latin_words"})
+_FRONT_FIELDS = tuple(f.name for f in fields(Article) if f.name not in BODY_FIELDS)
+
+
+def same_front(a: Article, b: Article) -> bool:
+    """Whether two parses of an article differ in their bodies at most (see BODY_FIELDS)."""
+    return all(getattr(a, name) == getattr(b, name) for name in _FRONT_FIELDS)
+
+
 @dataclass(frozen=True)
 class Parsers:
     markdown: MarkdownIt
@@ -87,8 +98,9 @@ def make_parsers(html: bool = True) -> Parsers:
     return Parsers(make_parser(html=html), make_parser(plain_text=True, html=html))
 
 
-def find_sources(content_dir: Path) -> list[Path]:
-    """Every article file under ``content_dir``, outside hidden folders, by path."""
+def find_sources(content_dir: Path, known: Iterable[Path] = ()) -> list[Path]:
+    """Every article file under ``content_dir``, outside hidden folders, by path. A file among
+    ``known`` is given as that object (a rebuild's: Path objects cost more to make than to list)."""
     if not content_dir.is_dir():
         return []
     found: list[tuple[str, str]] = []
@@ -107,7 +119,8 @@ def find_sources(content_dir: Path) -> list[Path]:
 
     walk(str(content_dir), "")
     # Sorted by path so that the build never depends on the file system's order.
-    return [Path(path) for _, path in sorted(found)]
+    reuse = {str(p): p for p in known}
+    return [reuse.get(path) or Path(path) for _, path in sorted(found)]
 
 
 def git_dates(site_dir: Path, paths: list[Path]) -> dict[Path, datetime]:
@@ -488,7 +501,7 @@ def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: C
     """Every article of the site; with ``cache`` (kept by the caller between builds), files whose
     content did not change are not parsed again, and files that went away leave the cache."""
     parsers = make_parsers(html=settings.unsafe_html)
-    sources = find_sources(settings.content_path)
+    sources = find_sources(settings.content_path, cache or ())
     fallback_date = date_fallback(settings, sources)
     articles = []
     for path in sources:
@@ -509,7 +522,7 @@ def load_articles(settings: Settings, diagnostics: Diagnostics, detect_script: C
 def _load_cached(path: Path, cache: dict[Path, LoadedSource], diagnostics: Diagnostics,
                  load: Callable[[Path, Diagnostics], Article | None]) -> Article | None:
     try:
-        info = path.stat()
+        info = os.stat(path)
         stamp = (info.st_mtime_ns, info.st_size)
         known = cache.get(path)
         if known is not None and known.stamp == stamp:

@@ -69,7 +69,9 @@ def edition_feeds(renderer: EditionRenderer) -> Iterator[Feed]:
     for kind in FEED_KINDS:
         for term in site.taxonomy.terms[kind]:
             title = f"{term.names[renderer.lang]} · {renderer.site_title}"
-            yield Feed(title, f"{kind}/{term.slug}/", feed_folder(kind, term.slug), term.articles[:size])
+            # The site's own objects: a taxonomy's stand for keys, terms and dates only (Taxonomy).
+            articles = [site.by_key[a.key] for a in term.articles[:size]]
+            yield Feed(title, f"{kind}/{term.slug}/", feed_folder(kind, term.slug), articles)
 
 
 def render_feeds(renderer: EditionRenderer) -> Iterator[PageOut]:

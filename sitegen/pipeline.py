@@ -21,7 +21,7 @@ import jinja2
 from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import Known, PageLinks, check_output
-from .content import Article, LoadedSource, date_fallback, find_sources, load_articles
+from .content import Article, LoadedSource, date_fallback, find_sources, load_articles, same_front
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
@@ -111,6 +111,14 @@ class BuildState:
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
     feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
     static_key: str = ""  # the static files the kept feed bodies' image sizes were read from
+    # The last build's paths, link index and what resolving them reported: kept while every
+    # article's front-matter stays the same (content.same_front), which a body edit leaves alone.
+    resolution: tuple[Paths, LinkIndex, list[Diagnostic]] | None = None
+    # Article key -> the pages showing it (edition lang, path inside the edition), and every
+    # page's output file: a body edit renders again only the pages showing an edited article.
+    dependents: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    page_files: set[str] = field(default_factory=set)
+    page_counts: dict[str, int] = field(default_factory=dict)  # pages per edition
     # sitegen serve makes the search index in the background (serve.SearchIndexer), so that the
     # first build and a settings edit show the site without waiting for Pagefind.
     index_in_background: bool = False
@@ -177,6 +185,9 @@ class Loaded:
     articles: list[Article]  # newest first
     resolved: Paths
     assets: dict[str, dict[str, Path]]
+    index: LinkIndex | None = None
+    reported: list[Diagnostic] = field(default_factory=list)  # by resolving paths
+    fronts_kept: bool = False  # every article's front-matter is what the state's last build had
 
 
 def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = False,
@@ -193,6 +204,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
             # Settings decide how files parse and convert: nothing parsed earlier can be reused.
             state.sources.clear()
             state.links, state.folds, state.related, state.taxonomy = LinkCache(), None, None, None
+            state.resolution = None
             state.converter, state.settings_key, state.templates_key = None, "", ""
         try:
             converter = make_converter(settings)
@@ -209,8 +221,17 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
     articles = load_articles(settings, diagnostics, converter.detect_script,
                              state.sources if state is not None else None)
     articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
-    # Resolve: URLs and links between articles.
-    resolved, assets = resolve(articles, settings, diagnostics, state.links if state is not None else None)
+    # Resolve: URLs and links between articles; by a rebuild after body edits, only the links of
+    # the articles parsed again (every URL and link target is what it was).
+    kept = state.resolution if state is not None and _same_fronts(articles, state.articles) else None
+    if kept is not None:
+        resolved, index, reported = kept
+        diagnostics.items.extend(reported)
+    else:
+        before = len(diagnostics.items)
+        resolved, index = resolve_paths(articles, settings, diagnostics)
+        reported = diagnostics.items[before:]
+    assets = resolve_links(articles, diagnostics, index.old, state.links if state is not None else None, index=index)
     if diagnostics.errors:
         if not keep_going:
             raise BuildFailed(diagnostics)
@@ -219,7 +240,15 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
         articles = [a for a in articles if diagnostics.display_path(a.path) not in failed
                     and a.key in resolved.articles]
         resolved, assets = resolve(articles, settings, Diagnostics(diagnostics.root))
-    return Loaded(converter, articles, resolved, assets)
+        return Loaded(converter, articles, resolved, assets)
+    return Loaded(converter, articles, resolved, assets, index, reported, kept is not None)
+
+
+def _same_fronts(articles: list[Article], previous: dict[str, Article]) -> bool:
+    """Whether ``articles`` are the ``previous`` ones, each the same parse or one that differs in
+    its body at most."""
+    return len(articles) == len(previous) and all(
+        (old := previous.get(a.key)) is a or (old is not None and same_front(old, a)) for a in articles)
 
 
 def review(settings: Settings, loaded: Loaded, diagnostics: Diagnostics) -> Review:
@@ -303,7 +332,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     known = state.taxonomy if incremental and state.taxonomy and state.taxonomy[0] == terms else None
     same_terms = known is not None
     if known is not None:
-        taxonomy = known[1].over(articles)
+        # After body edits only the terms' articles are the same but for their bodies: kept.
+        taxonomy = known[1] if loaded.fronts_kept else known[1].over(articles)
     else:
         taxonomy = build_taxonomy(
             articles, settings.editions,
@@ -314,7 +344,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         )
     if incremental:
         state.related = (tagging, taxonomy.related)
-    links = {a.key: targets for a in articles if (targets := link_targets(a))}
+    links = OnDemand({a.key: a for a in articles}, link_targets)
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
     site = Site(settings, urls, articles, taxonomy, converter, paths, images, assets=assets, links=links,
@@ -354,11 +384,24 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
     previous = state.pages if patching else {}
+    # After edits to bodies only (every article's front-matter as it was), only the pages showing
+    # a changed article are made again, found by the last build's reverse index; every other page
+    # (the sitemap too) is what the last build made.
+    reach: dict[str, set[str]] | None = None
+    if patching and loaded.fronts_kept and not every_page and state.page_files:
+        reach = {}
+        for key in changed:
+            for lang, path in state.dependents.get(key, ()):
+                reach.setdefault(lang, set()).add(path)
 
     # Render per edition, write, check, and swap the new site in only when all of it succeeded.
-    pages: dict[str, int] = {}
+    pages: dict[str, int] = dict(state.page_counts) if reach is not None else {}
     listed: list[Listed] = []
-    shapes: dict[str, Hashable] = {}
+    shapes: dict[str, Hashable] = {p: previous[p] for p in state.page_files} if reach is not None else {}
+    emitted: set[str] = set()
+    # Every page's edition, path inside it, output file and dependencies: the next build's
+    # reverse index.
+    plan: list[tuple[str, str, str, frozenset[str]]] = []
     try:
         with (Patch(out_dir, state.lock) if patching else Output(out_dir, state.lock)) as out:
 
@@ -367,8 +410,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             pending: list[tuple[EditionRenderer, PageJob]] = []
 
             def emit(job: PageJob, renderer: EditionRenderer | None = None) -> None:
-                if job.path in shapes:
+                if job.path in emitted:
                     raise UnsafePath(f"two pages would be written to {job.path!r}")
+                emitted.add(job.path)
                 shapes[job.path] = job.shape
                 if every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
                     if renderer is None:
@@ -385,19 +429,25 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             for renderer in renderers:
                 edition = renderer.edition
                 progress.stage(f"pages {edition.lang}", 0)
+                only = reach.get(edition.lang, set()) if reach is not None else None
                 count = 0
-                for job in renderer.jobs():
-                    emit(dataclasses.replace(job, path=file_for(site.edition_path(edition, job.path))), renderer)
+                for job in renderer.jobs(only):
+                    output = file_for(site.edition_path(edition, job.path))
+                    emit(dataclasses.replace(job, path=output), renderer)
+                    plan.append((edition.lang, job.path, output, job.deps))
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
                 for key, files in assets.items():
                     for name, path in sorted(files.items()):
                         emit(fixed(asset_path(site.edition_path(edition, paths[key]), name), path.read_bytes()))
-                pages[edition.lang] = count
+                if reach is None:
+                    pages[edition.lang] = count
                 # Feeds: Atom and JSON Feed for the edition and each tag and source. Rendered here,
                 # not in workers: their bodies are kept in the state (feed_bodies) for the next build.
-                for job in feed_jobs(renderer):
-                    emit(dataclasses.replace(job, path=site.edition_path(edition, job.path)))
+                for job in feed_jobs(renderer, only):
+                    output = site.edition_path(edition, job.path)
+                    emit(dataclasses.replace(job, path=output))
+                    plan.append((edition.lang, job.path, output, job.deps))
             progress.stage("pages", len(pending))
             found = emit_pages(pending, write_page, lambda renderer, job: False, out, PageLinks(site.urls),
                                jobs or default_jobs(), progress.advance)
@@ -423,8 +473,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                     # A rebuild keeps the index of the last full build: Pagefind indexes a whole
                     # edition, seconds per thousand pages, too slow for a preview's every keystroke.
                     shapes.update((p, s) for p, s in previous.items() if s == SEARCH_INDEX)
-            # For search engines: every page of every edition with its twins.
-            emit(PageJob(SITEMAP_FILE, tuple(listed), frozenset(), lambda: sitemap(listed, settings, site.urls)))
+            if reach is None:
+                # For search engines: every page of every edition with its twins.
+                emit(PageJob(SITEMAP_FILE, tuple(listed), frozenset(), lambda: sitemap(listed, settings, site.urls)))
             emit(fixed("robots.txt", robots_txt(site.urls)))
             # The output checks itself: every link must stay under the base path and land.
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
@@ -447,6 +498,14 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         raise BuildFailed(diagnostics) from None
     if incremental:
         state.templates_key, state.out_dir, state.pages = templates, out_dir, shapes
+        state.resolution = (resolved, loaded.index, loaded.reported) if loaded.index is not None else None
+        if reach is None:
+            state.dependents, state.page_counts = {}, pages
+            state.page_files = {output for _, _, output, _ in plan} | {SITEMAP_FILE}
+        for lang, path, _, deps in plan:
+            for key in deps:
+                if key in paths:
+                    state.dependents.setdefault(key, set()).add((lang, path))
         state.articles = {a.key: a for a in articles}
         # Kept with the views made from it: only a build that succeeded describes the output.
         state.views, state.paths, state.taxonomy = views, dict(paths), (terms, taxonomy)
@@ -931,6 +990,9 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
 
 # Pages per task for the page workers: rendering one takes about a millisecond.
 PAGE_CHUNK = 48
+# Fewer pages than this are rendered here: forking processes that hold a whole site, and starting
+# a pool in them, took a third of a second at 10,000 articles, more than rendering 200 pages.
+FORK_FROM = 200
 
 
 def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
@@ -957,7 +1019,7 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
             else:
                 rest.append((renderer, job))
         tasks = rest
-    if jobs <= 1 or len(tasks) <= PAGE_CHUNK or not FORK:
+    if jobs <= 1 or len(tasks) < FORK_FROM or not FORK:
         for renderer, job in tasks:
             emit(renderer, job)
             advance(1)

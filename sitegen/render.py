@@ -264,6 +264,10 @@ class Site:
     def edition_path(self, edition: Edition, path: str) -> str:
         return f"{edition.prefix}/{path}"
 
+    @functools.cached_property
+    def by_key(self) -> dict[str, Article]:
+        return {a.key: a for a in self.articles}
+
     def converter_for(self, article: Article) -> Converter:
         """The converter for everything of one article: its title, summary and body."""
         if article.glossary is None:

@@ -39,6 +39,13 @@ class Term:
 
 @dataclass
 class Taxonomy:
+    """Every term of the site and the articles under each.
+
+    Its articles stand for their keys, terms and dates, which is all a taxonomy is made from: a
+    rebuild after body edits keeps the last one with the objects it had (see pipeline.build), so
+    anything else of an article is read from the site's own (render.Site.by_key).
+    """
+
     terms: dict[str, list[Term]]  # kind -> terms in display order
     article_terms: dict[str, dict[str, list[Term]]]  # article key -> kind -> its terms
     years: dict[int, list[Article]]

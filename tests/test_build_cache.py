@@ -88,25 +88,28 @@ def build_ok(site: Site, *args: str) -> None:
 
 # -- the worker pool -------------------------------------------------------------------------------
 
+# Articles enough that a whole build has more pages than pipeline.FORK_FROM: page workers start.
+POOLED = 80
+
 def test_jobs_build_the_same_site_as_one_process(tmp_path: Path) -> None:
-    site = news_site(tmp_path / "s", count=60)  # several chunks: the pool really runs
+    site = news_site(tmp_path / "s", count=POOLED)
     build_ok(site, "--no-cache", "--jobs", "2")
     pooled = snapshot(site.out)
     build_ok(site, "--no-cache", "--jobs", "1")
     assert snapshot(site.out) == pooled
-    assert text_of(site.html("zh-hant/060/"), ".body p") == "第60篇文章的正文，講軟體和網路。參見上一篇。"
-    assert site.html("zh-hant/060/").css_first(".body a").attributes["href"] == "/zh-hant/059/"
+    assert text_of(site.html("zh-hant/080/"), ".body p") == "第80篇文章的正文，講軟體和網路。參見上一篇。"
+    assert site.html("zh-hant/080/").css_first(".body a").attributes["href"] == "/zh-hant/079/"
 
 
 def test_pages_rendered_by_workers_are_link_checked(tmp_path: Path) -> None:
     # Enough articles that the pages are rendered in several worker processes, which read each
     # page's links there: a broken link and one leaving the base path must still fail the build.
-    site = news_site(tmp_path / "s", count=60,
+    site = news_site(tmp_path / "s", count=POOLED,
                      settings=SETTINGS + 'base_url = "https://user.github.io/repo/"\n')
     build_ok(site, "--jobs", "2")
     before = snapshot(site.out)
     site.write("030.md", article(30, "文章30", links="见[旧文](/repo/zh-hans/gone/)和[图](/images/chart.png)。"))
-    run = site.build("--jobs", "2")
+    run = site.build("--jobs", "2", "--no-cache")  # every page rendered again, by the workers
     assert run.exit_code == 2
     assert "build/zh-hans/030/index.html:" in run.stderr and "build/zh-hant/030/index.html:" in run.stderr
     assert "links to zh-hans/gone/, which the build did not write" in run.stderr
@@ -115,7 +118,7 @@ def test_pages_rendered_by_workers_are_link_checked(tmp_path: Path) -> None:
 
 
 def test_template_error_in_a_worker_is_reported_as_file_and_line(tmp_path: Path) -> None:
-    site = news_site(tmp_path / "s", count=60)
+    site = news_site(tmp_path / "s", count=POOLED)
     (site.root / "templates").mkdir()
     (site.root / "templates" / "article.html").write_text(
         '{% extends "base.html" %}\n{% block main %}\n{{ article.nope.deeper }}\n{% endblock %}\n', encoding="utf-8")

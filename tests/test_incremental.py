@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Site, make_site
+from conftest import Site, make_site, png
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from sitegen.diagnostics import BuildFailed, Diagnostics
@@ -111,6 +111,20 @@ def test_body_edit_rebuilds_the_article_in_both_editions_and_not_unrelated_pages
     assert not (both("a/index.html") | both("tags/科技/index.html")) & result.written
     assert "软件新闻更新了" in (live.out / "zh-hans/c/index.html").read_text(encoding="utf-8")
     assert "軟體新聞更新了" in (live.out / "zh-hant/c/index.html").read_text(encoding="utf-8")
+    live.assert_same_as_full_build()
+
+
+def test_body_edits_that_show_then_drop_a_file_beside_the_article(live: Live) -> None:
+    # The front-matter stays: the rebuild looks only at the pages showing c, and the files beside it.
+    live.site.write("c/chart.png", png(40, 30))
+    live.build()
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "{% asset_img chart.png 图表 %}", "[市场]"))
+    result = live.build()
+    assert both("c/chart.png") <= result.written
+    live.assert_same_as_full_build()
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "市场上的新闻。", "[市场]"))
+    result = live.build()
+    assert both("c/chart.png") <= result.removed
     live.assert_same_as_full_build()
 
 
@@ -224,16 +238,17 @@ def test_template_error_is_reported_as_file_and_line(live: Live) -> None:
     assert_template_error(failed.value)
 
 
-# Enough articles that a full re-render (first build, template edit) goes to forked page workers.
-MANY = {f"n{i:02d}.md": article(f"第{i}篇新闻", f"2026-02-{i % 28 + 1:02d} 09:{i:02d}:00", f"软件与网络的报道{i}。",
-                                 "[科技]" if i % 2 else "[市场]") for i in range(40)}
+# Enough articles that a full re-render (first build, template edit) goes to forked page workers
+# (more pages than pipeline.FORK_FROM).
+MANY = {f"n{i:02d}.md": article(f"第{i}篇新闻", f"2026-02-{i % 28 + 1:02d} {9 + i // 60:02d}:{i % 60:02d}:00",
+                                 f"软件与网络的报道{i}。", "[科技]" if i % 2 else "[市场]") for i in range(80)}
 
 
 @pytest.fixture
 def big(tmp_path: Path) -> Live:
     site = make_site(tmp_path / "site", 'title = "测试站"\npage_size = 5\n', MANY)
     live = Live(site, tmp_path, jobs=2)
-    assert live.build().articles == 40
+    assert live.build().articles == 80
     live.assert_same_as_full_build()
     return live
 
