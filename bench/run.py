@@ -138,12 +138,27 @@ def sitegen(site: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "sitegen.cli", "build", "--source", str(site), "-q", *extra]
 
 
-def bench_sitegen(site: Path, runs: int) -> dict[str, Run]:
-    cold, unchanged, changed = [], [], []
+def sitegen_cold(site: Path) -> Run:
+    shutil.rmtree(site / "build", ignore_errors=True)
+    shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+    return timed(sitegen(site))
+
+
+def bench_cold(site: Path, runs: int, hugo: tuple[Path, str] | None) -> tuple[list[Run], list[Run]]:
+    """Cold builds of sitegen and of Hugo, taken in turns: a machine that slows down or speeds up
+    during the run (a VM's neighbours) then weighs on both alike. sitegen's last: warm builds follow."""
+    mine: list[Run] = []
+    theirs: list[Run] = []
     for _ in range(runs):
-        shutil.rmtree(site / "build", ignore_errors=True)
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-        cold.append(timed(sitegen(site)))
+        if hugo is not None:
+            theirs.append(hugo_cold(*hugo))
+        mine.append(sitegen_cold(site))
+    return mine, theirs
+
+
+def bench_warm(site: Path, runs: int) -> dict[str, Run]:
+    """After a cold build: warm builds with nothing changed, then after one article changed."""
+    unchanged, changed = [], []
     for _ in range(runs):
         unchanged.append(timed(sitegen(site)))
     article = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2]
@@ -155,7 +170,7 @@ def bench_sitegen(site: Path, runs: int) -> dict[str, Run]:
     finally:
         article.write_text(original, encoding="utf-8")
         timed(sitegen(site))
-    return {"cold": median(cold), "warm, unchanged": median(unchanged), "warm, one article changed": median(changed)}
+    return {"warm, unchanged": median(unchanged), "warm, one article changed": median(changed)}
 
 
 # -- Hugo --------------------------------------------------------------------------------------
@@ -234,14 +249,10 @@ def hugo_binary() -> str | None:
     return str(binary) if binary.exists() else shutil.which("hugo")
 
 
-def bench_hugo(site: Path, runs: int, hugo: str) -> tuple[Run, int]:
-    cold = []
-    for _ in range(runs):
-        shutil.rmtree(site / "public", ignore_errors=True)
-        shutil.rmtree(site / "resources", ignore_errors=True)
-        cold.append(timed([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")]))
-    pages = sum(1 for _ in (site / "public").rglob("*.html"))
-    return median(cold), pages
+def hugo_cold(site: Path, hugo: str) -> Run:
+    shutil.rmtree(site / "public", ignore_errors=True)
+    shutil.rmtree(site / "resources", ignore_errors=True)
+    return timed([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")])
 
 
 def profile(site: Path, top: int = 15) -> str:
@@ -285,15 +296,20 @@ def main() -> None:
 
     rows: list[str] = []
     cold_by_size: dict[int, float] = {}
+    turns: dict[int, list[str]] = {}  # articles -> each turn's cold sitegen/Hugo wall times and ratio
     for n in args.articles:
         site = make_site(args.work, n)
-        print(f"{n} articles: sitegen ...", file=sys.stderr)
-        results = bench_sitegen(site, args.runs)
+        hugo_dir = hugo_site(site, args.work) if hugo else None
+        print(f"{n} articles: cold builds{', in turns with Hugo' if hugo else ''} ...", file=sys.stderr)
+        cold, hugo_runs = bench_cold(site, args.runs, (hugo_dir, hugo) if hugo and hugo_dir else None)
+        print(f"{n} articles: warm builds ...", file=sys.stderr)
+        results = {"cold": median(cold), **bench_warm(site, args.runs)}
         cold_by_size[n] = results["cold"].seconds
-        hugo_run = None
-        if hugo:
-            print(f"{n} articles: hugo ...", file=sys.stderr)
-            hugo_run, hugo_pages = bench_hugo(hugo_site(site, args.work), args.runs, hugo)
+        hugo_run = median(hugo_runs) if hugo_runs else None
+        if hugo_runs:
+            turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f}"
+                        for m, h in zip(cold, hugo_runs, strict=True)]
+        hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html")) if hugo_dir else 0
         pages = sum(1 for _ in (site / "build").rglob("*.html"))
         for case, run in results.items():
             ratio = f"{run.seconds / hugo_run.seconds:.2f}" if hugo_run else "-"
@@ -317,6 +333,8 @@ def main() -> None:
         "| articles | build | wall | peak memory (PSS) | peak memory (RSS sum) | ratio to Hugo | load |",
         "|---:|---|---:|---:|---:|---:|---|",
         *rows, "",
+        *(f"Cold builds at {n:,} articles, sitegen/Hugo in turns: {'; '.join(t)}." for n, t in turns.items()),
+        "",
     ]
     sizes = sorted(cold_by_size)
     if len(sizes) >= 2:
