@@ -326,9 +326,12 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     # Related articles depend on every article's tags and date only (and keys are used, not objects);
     # the whole taxonomy on every article's terms, language and date, which a body edit leaves alone.
-    tagging = tuple((a.key, a.tags, a.date) for a in articles) if incremental else ()
-    terms = tuple((a.key, a.lang, a.tags, a.categories, a.source_name, a.authors, a.date)
-                  for a in articles) if incremental else ()
+    if loaded.fronts_kept and state.related and state.taxonomy:  # as they were, by definition
+        tagging, terms = state.related[0], state.taxonomy[0]
+    else:
+        tagging = tuple((a.key, a.tags, a.date) for a in articles) if incremental else ()
+        terms = tuple((a.key, a.lang, a.tags, a.categories, a.source_name, a.authors, a.date)
+                      for a in articles) if incremental else ()
     known = state.taxonomy if incremental and state.taxonomy and state.taxonomy[0] == terms else None
     same_terms = known is not None
     if known is not None:
@@ -377,9 +380,14 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             and state.paths.get(a.key) == paths[a.key]}
     renderers = [EditionRenderer(site, edition, env, {k: v for k in kept if (v := state.views.get((edition.lang, k)))})
                  for edition in settings.editions]
-    views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
     changed = {a.key for a in articles if state.articles.get(a.key) is not a}
-    changed |= {key for (lang, key), view in views.items()
+    if loaded.fronts_kept and state.views:
+        # Only the articles parsed again may show otherwise: every other view is the one kept.
+        made = {(r.lang, key): r.views[key] for r in renderers for key in changed}
+        views = {**state.views, **made}
+    else:
+        made = views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
+    changed |= {key for (lang, key), view in made.items()
                 if (old := state.views.get((lang, key))) is not view and old != view}
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
