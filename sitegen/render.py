@@ -294,9 +294,13 @@ def make_environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
+def page_count(items: int, size: int) -> int:
+    """How many pages a list of ``items`` takes: one at least, an empty list's."""
+    return max(1, math.ceil(items / size))
+
+
 def paginate(items: list[Any], size: int) -> list[list[Any]]:
-    pages = max(1, math.ceil(len(items) / size))
-    return [items[i * size:(i + 1) * size] for i in range(pages)]
+    return [items[i * size:(i + 1) * size] for i in range(page_count(len(items), size))]
 
 
 def page_path(base: str, number: int) -> str:
@@ -316,7 +320,7 @@ class EditionRenderer:
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
         self._term_links: dict[Term, Link] = {}
-        self.views = OnDemand({a.key: a for a in site.articles}, self._view, views)
+        self.views = OnDemand(site.by_key, self._view, views)
         self._dep_keys: dict[str, str] = {}
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
@@ -546,7 +550,7 @@ class EditionRenderer:
             for term in terms:
                 base = f"{kind}/{term.slug}/"
                 if only is not None and not any(wanted(page_path(base, n))
-                                                for n in range(1, max(1, math.ceil(len(term.articles) / size)) + 1)):
+                                                for n in range(1, page_count(len(term.articles), size) + 1)):
                     continue
                 own: list[FeedLink] = []
                 if kind in FEED_KINDS:
