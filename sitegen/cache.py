@@ -22,7 +22,7 @@ from . import __version__
 
 CACHE_DIR = ".sitegen-cache"
 # Bump when what the cache holds changes shape: an older cache is then emptied, not misread.
-FORMAT = "3"
+FORMAT = "4"
 
 
 class CacheCorrupt(Exception):

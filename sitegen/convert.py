@@ -431,7 +431,7 @@ class Converter:
 
     def __getstate__(self) -> dict[str, Any]:
         # What a worker process gets: the configuration, not the OpenCC objects (it builds its own).
-        state = {k: v for k, v in self.__dict__.items() if k != "_detectors"}
+        state = dict(self.__dict__)
         state["_directions"] = {}
         return state
 
@@ -450,22 +450,36 @@ class Converter:
         return Converter(self._scripts.items(), self._configs, self.glossary.layered(extra), self._quotes)
 
     @cached_property
-    def _detectors(self) -> tuple[Chain, Chain]:
-        # Character-only configurations map one character to one, so a zip counts changes.
-        return Chain(["s2t"], {}), Chain(["t2s"], {})
+    def _script_only(self) -> tuple[dict[int, None], dict[int, None]]:
+        """The characters only Simplified writes and those only Traditional writes, as str.translate
+        tables that delete them: the characters OpenCC's standard conversion to the other script
+        changes, each converted alone (one per line, so that no phrase spans two)."""
+        chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
+
+        def changed(config: str) -> dict[int, None]:
+            converted = Chain([config], {})("\n".join(chars)).split("\n")
+            return {ord(c): None for c, to in zip(chars, converted, strict=True) if c != to}
+
+        return changed("s2t"), changed("t2s")
 
     def detect_script(self, text: str) -> str:
-        """'hans' or 'hant': which script a text is written in, from how conversion changes it."""
+        """'hans' or 'hant': which script a text is written in, by which script's own characters
+        it has more of. A count in C (str.translate): every article is detected on every cold build."""
         sample = text[:1500]
-        to_hant, to_hans = self._detectors
-        hans_only = sum(map(str.__ne__, sample, to_hant(sample)))
-        hant_only = sum(map(str.__ne__, sample, to_hans(sample)))
-        return "hant" if hant_only > hans_only else "hans"
+        hans_only, hant_only = self._script_only
+        hans = len(sample) - len(sample.translate(hans_only))
+        hant = len(sample) - len(sample.translate(hant_only))
+        return "hant" if hant > hans else "hans"
 
     def text(self, text: str, source: str, target: str) -> str:
         if source == target:
             return "".join(p if isinstance(p, str) else p.text_for(target) for p in split_markup(text))
         return self.direction(source, target).text(text)
+
+
+# Where the characters that tell the scripts apart are: CJK radicals, symbols and punctuation
+# to the unified ideographs, compatibility ideographs and forms, full-width forms, extensions B-H.
+_CJK_BLOCKS = ((0x2E80, 0xA000), (0xF900, 0xFB00), (0xFE30, 0xFE50), (0xFF00, 0xFFF0), (0x20000, 0x323B0))
 
 
 # Inline tokens that a phrase may run across: conversion sees the text on both sides as one.

@@ -9,7 +9,6 @@ import hashlib
 import re
 import threading
 import time
-import zlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -53,6 +52,7 @@ from .workers import (
     FORK,
     ArticleRecord,
     Job,
+    body_decompressor,
     body_state,
     call_given,
     default_jobs,
@@ -720,13 +720,15 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     by_key = {s.key: s for s in stubs}
     texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
 
+    decompress = body_decompressor()
+
     @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
     def body(key: str, lang: str, absolute: bool) -> str:
         found = texts[key].feed_digests if absolute else texts[key].body_digests
         data = fresh.get(found[lang]) or store.get("body", found[lang])
         if data is None:
             raise CacheCorrupt(f"the body of {key} is missing")
-        return zlib.decompress(data).decode()
+        return decompress(data).decode()
 
     links = OnDemand({a.key: a for a in articles}, lambda a: link_keys(index, by_key[a.key], records[a.key].links))
     urls = Urls(settings.base_url)
