@@ -450,25 +450,26 @@ class Converter:
         return Converter(self._scripts.items(), self._configs, self.glossary.layered(extra), self._quotes)
 
     @cached_property
-    def _script_only(self) -> tuple[dict[int, None], dict[int, None]]:
-        """The characters only Simplified writes and those only Traditional writes, as str.translate
-        tables that delete them: the characters OpenCC's standard conversion to the other script
-        changes, each converted alone (one per line, so that no phrase spans two)."""
+    def _script_only(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The characters only Simplified writes and those only Traditional writes: those OpenCC's
+        standard conversion to the other script changes, each converted alone (one per line, so
+        that no phrase spans two)."""
         chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
 
-        def changed(config: str) -> dict[int, None]:
+        def changed(config: str) -> frozenset[str]:
             converted = Chain([config], {})("\n".join(chars)).split("\n")
-            return {ord(c): None for c, to in zip(chars, converted, strict=True) if c != to}
+            return frozenset(c for c, to in zip(chars, converted, strict=True) if c != to)
 
         return changed("s2t"), changed("t2s")
 
     def detect_script(self, text: str) -> str:
         """'hans' or 'hant': which script a text is written in, by which script's own characters
-        it has more of. A count in C (str.translate): every article is detected on every cold build."""
+        it has more of. Counted in C (a set's __contains__ mapped over the text): every article is
+        detected on every cold build, and converting samples to compare took 0.4 ms each."""
         sample = text[:1500]
         hans_only, hant_only = self._script_only
-        hans = len(sample) - len(sample.translate(hans_only))
-        hant = len(sample) - len(sample.translate(hant_only))
+        hans = sum(map(hans_only.__contains__, sample))
+        hant = sum(map(hant_only.__contains__, sample))
         return "hant" if hant > hans else "hans"
 
     def text(self, text: str, source: str, target: str) -> str:
