@@ -29,6 +29,68 @@ class CacheCorrupt(Exception):
     pass
 
 
+_BODIES_SCHEMA = "CREATE TABLE IF NOT EXISTS bodies (id TEXT PRIMARY KEY, data BLOB, checksum BLOB)"
+
+
+class Bodies:
+    """Rendered article bodies by digest, in a SQLite file of their own beside the cache.
+
+    Unlike the cache's other entries, bodies are committed as soon as they are written: the worker
+    processes that render articles write them, and the worker processes that render pages read
+    them, while the build's own transaction (Store) stays open until the build has succeeded. A
+    body is named by its digest and never changes, so one kept after a failed build is harmless;
+    those no record uses are deleted once a build's cache is kept (Store.close). The main process
+    never holds every body: at 10,000 articles they took a fifth of the build's memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        # Several processes write: a writer waits for another's transaction rather than failing.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=120)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=OFF")
+            self.db.execute(_BODIES_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise CacheCorrupt(str(exc)) from None
+
+    def put(self, bodies: dict[str, bytes]) -> None:
+        """Store ``bodies`` (digest -> data) in one transaction."""
+        if not bodies:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                                ((key, data, _checksum(data)) for key, data in sorted(bodies.items())))
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(exc)) from None
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            row = self.db.execute("SELECT data, checksum FROM bodies WHERE id = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(exc)) from None
+        if row is None:
+            return None
+        data, checksum = row
+        if _checksum(data) != checksum:
+            raise CacheCorrupt(f"body {key}: checksum mismatch")
+        return bytes(data)
+
+    def retain(self, keys: set[str]) -> None:
+        stored = {row[0] for row in self.db.execute("SELECT id FROM bodies")}
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany("DELETE FROM bodies WHERE id = ?", ((k,) for k in sorted(stored - keys)))
+        self.db.execute("COMMIT")
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM bodies")
+
+    def close(self) -> None:
+        self.db.close()
+
+
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (kind TEXT, id TEXT, data BLOB, checksum BLOB, "
            "PRIMARY KEY (kind, id))")
 # The kind of the rows holding a map's changed entries (see Store.put_map).
@@ -63,6 +125,8 @@ class Store:
         self._maps: dict[tuple[str, str], tuple[dict[Any, Any], int]] = {}
         self._pid = os.getpid()
         self._reader: sqlite3.Connection | None = None
+        self._bodies: tuple[int, Bodies] | None = None  # with the process that opened it
+        self._keep_bodies: set[str] | None = None
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")
         # A table with rowids, its key in an index of its own: in a WITHOUT ROWID table the bodies'
@@ -75,11 +139,24 @@ class Store:
             self.db.execute("DROP TABLE entries")
             self.db.execute(_SCHEMA)
             self.put("meta", "version", f"{FORMAT}/{__version__}".encode())
+            self.bodies().clear()
+
+    @property
+    def bodies_path(self) -> Path:
+        return self.folder / "bodies.sqlite"
+
+    def bodies(self) -> Bodies:
+        """This process's connection to the bodies (see Bodies): a forked worker opens its own."""
+        if self._bodies is None or self._bodies[0] != os.getpid():
+            self._bodies = (os.getpid(), Bodies(self.bodies_path))
+        return self._bodies[1]
 
     def discard(self, note: str) -> None:
         """Throw the whole cache away and start an empty one."""
         with contextlib.suppress(AttributeError, sqlite3.Error):
             self.db.close()
+        with contextlib.suppress(AttributeError, TypeError, sqlite3.Error):
+            self._bodies[1].close()  # type: ignore[index]
         shutil.rmtree(self.folder, ignore_errors=True)
         self.note = note
         self._open()
@@ -162,6 +239,10 @@ class Store:
             self.put_object(kind + _CHANGED, f"{key}\0{hashlib.blake2b(repr(entry).encode()).hexdigest()}",
                             (entry, present, new))
 
+    def retain_bodies(self, keys: set[str]) -> None:
+        """The bodies to keep once this build's cache is kept (see close); the others are deleted."""
+        self._keep_bodies = keys
+
     def retain(self, kind: str, keys: set[str]) -> None:
         """Delete the entries of ``kind`` this build did not use, so that the cache does not grow forever."""
         stored = {row[0] for row in self.db.execute("SELECT id FROM entries WHERE kind = ?", (kind,))}
@@ -180,5 +261,12 @@ class Store:
         with contextlib.suppress(sqlite3.Error):
             self.db.execute("COMMIT" if keep else "ROLLBACK")
         self.db.close()
+        if self._bodies is not None and self._bodies[0] == os.getpid():
+            # Only now: the records just committed are what the bodies kept are for.
+            if keep and self._keep_bodies is not None and not self.temporary:
+                with contextlib.suppress(sqlite3.Error, CacheCorrupt):
+                    self._bodies[1].retain(self._keep_bodies)
+            self._bodies[1].close()
+        self._bodies = None
         if self.temporary or (self.created and not keep):
             shutil.rmtree(self.folder, ignore_errors=True)

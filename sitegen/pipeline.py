@@ -691,13 +691,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     resolved, index = resolve_paths(stubs, settings, diagnostics)
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
-    # The bodies this build rendered, compressed, by digest: the page workers read them from here,
-    # since what the store gained in this build's transaction is visible to this connection only.
-    fresh: dict[str, bytes] = {}
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
     records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                       diagnostics.root, store, jobs, progress, fresh, edited is not None, assets_before)
+                       diagnostics.root, store, jobs, progress, edited is not None, assets_before)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
     if diagnostics.errors:
@@ -708,7 +705,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
         resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
         records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                           diagnostics.root, store, jobs, progress, fresh, False, {})
+                           diagnostics.root, store, jobs, progress, False, {})
         edited = None
     paths = resolved.articles
     articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
@@ -725,7 +722,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     @functools.lru_cache(maxsize=512)  # feeds show the same newest bodies many times over
     def body(key: str, lang: str, absolute: bool) -> str:
         found = texts[key].feed_digests if absolute else texts[key].body_digests
-        data = fresh.get(found[lang]) or store.get("body", found[lang])
+        data = store.bodies().get(found[lang])
         if data is None:
             raise CacheCorrupt(f"the body of {key} is missing")
         return decompress(data).decode()
@@ -977,7 +974,7 @@ def in_feeds(articles: list[Article], settings: Settings, converter: Converter) 
 def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
              stubs: list[Article], resolved: Paths, index: LinkIndex, settings: Settings, converter: Converter,
              article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
-             new_bodies: dict[str, bytes], same_links: bool, assets_before: dict[str, dict[str, Path]]
+             same_links: bool, assets_before: dict[str, dict[str, Path]]
              ) -> dict[str, ArticleRecord]:
     """Every file's ArticleRecord: from the cache while still right, else made by the workers.
 
@@ -1011,18 +1008,16 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
     records = {k: r for k, r in records.items() if k in keys}
     script_of = {e.lang: e.script for e in settings.editions}
     scripts = {s.key: script_of[s.lang] for s in stubs if s.lang in script_of}
-    job = Job(settings, converter, index, paths, dates, article_key, root, feeds, scripts)
+    store.bodies()  # made before the workers write to it
+    job = Job(settings, converter, index, paths, dates, article_key, root, feeds, store.bodies_path, scripts)
     progress.stage("articles", len(todo))
-    for record, bodies in run(render, job, todo, jobs, progress.advance):
+    for record in run(render, job, todo, jobs, progress.advance):
         records[record.key] = record
-        for body_digest, data in bodies.items():
-            store.put("body", body_digest, data)
-            new_bodies[body_digest] = data
     store.put_map("records", article_key, records)
     store.retain("records", {article_key})
     store.retain("scans", {article_key})
-    store.retain("body", {d for r in records.values() if r.texts
-                          for d in (*r.texts.body_digests.values(), *r.texts.feed_digests.values())})
+    store.retain_bodies({d for r in records.values() if r.texts
+                         for d in (*r.texts.body_digests.values(), *r.texts.feed_digests.values())})
     return records
 
 

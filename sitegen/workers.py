@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import zstandard
 
+from .cache import Bodies
 from .content import Article, load_article, make_parsers
 from .convert import Converter
 from .diagnostics import Diagnostic, Diagnostics
@@ -86,6 +87,7 @@ class Job:
     fingerprint: str  # settings, glossary and sitegen version
     root: Path  # where diagnostics' paths are shown from
     in_feeds: frozenset[str]  # keys of the articles some feed carries: they need absolute-URL bodies
+    bodies: Path  # where the rendered bodies go (cache.Bodies)
     # article key -> the script the front-matter scan found its text in: not detected twice
     scripts: dict[str, str] = field(default_factory=dict)
 
@@ -116,8 +118,9 @@ def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[tuple
     return out
 
 
-def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[str, bytes]]]:
-    """Load, link, convert and render each article; bodies come back compressed by digest."""
+def render(job: Job, paths: Sequence[Path]) -> list[ArticleRecord]:
+    """Load, link, convert and render each article. The bodies go compressed, by digest, straight
+    into the build's bodies store (cache.Bodies), committed: only the records come back."""
     settings = job.settings
     parsers = make_parsers(html=settings.unsafe_html)
     writer = BodyWriter(job.converter)
@@ -126,6 +129,7 @@ def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[st
     compress = body_compressor()
     content_dir = settings.content_path
     out = []
+    bodies: dict[str, bytes] = {}
     for path in paths:
         key = path.relative_to(content_dir).as_posix()
         diagnostics = Diagnostics(job.root)
@@ -137,7 +141,6 @@ def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[st
         known = job.scripts.get(key)
         detect = job.converter.detect_script if known is None else lambda text, known=known: known
         article = load_article(path, settings, parsers, diagnostics, detect, lambda p: job.dates[p], raw)
-        bodies: dict[str, bytes] = {}
         record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", {}, None)
         if article is not None:
             record.assets = resolve_links([article], diagnostics, index=job.index).get(key, {})
@@ -147,7 +150,12 @@ def render(job: Job, paths: Sequence[Path]) -> list[tuple[ArticleRecord, dict[st
                 record.link_state = body_state(job.index, article, record, job.paths, images)
                 record.texts = _texts(job, writer, urls, images, article, record.assets, bodies, compress)
             record.article = replace(article, tokens=[])
-        out.append((record, bodies))
+        out.append(record)
+    store = Bodies(job.bodies)
+    try:
+        store.put(bodies)
+    finally:
+        store.close()
     return out
 
 

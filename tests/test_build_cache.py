@@ -366,9 +366,9 @@ def test_a_file_changed_just_now_is_compared_by_its_bytes(tmp_path: Path) -> Non
 def test_corrupt_entry_is_detected_and_the_cache_discarded(tmp_path: Path) -> None:
     site = news_site(tmp_path / "s", count=5)
     build_ok(site)
-    db = sqlite3.connect(site.root / ".sitegen-cache" / "cache.sqlite")
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "bodies.sqlite")
     # Every stored body says something else now; the checksums no longer match.
-    db.execute("UPDATE entries SET data = ? WHERE kind = 'body'", (b"not what was stored",))
+    assert db.execute("UPDATE bodies SET data = ?", (b"not what was stored",)).rowcount > 0
     db.commit()
     db.close()
     site.write("004.md", article(4, "改了"))  # so that the pages showing bodies are rendered again
@@ -415,15 +415,47 @@ def test_edits_after_an_article_was_deleted(tmp_path: Path) -> None:
     assert stats(site.out) == before
 
 
-def test_garbage_cache_file_is_discarded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["cache.sqlite", "bodies.sqlite"])
+def test_garbage_cache_file_is_discarded(tmp_path: Path, name: str) -> None:
     site = news_site(tmp_path / "s", count=5)
     build_ok(site)
-    (site.root / ".sitegen-cache" / "cache.sqlite").write_bytes(os.urandom(8192))
-    for extra in (".sitegen-cache/cache.sqlite-wal", ".sitegen-cache/cache.sqlite-shm"):
+    (site.root / ".sitegen-cache" / name).write_bytes(os.urandom(8192))
+    for extra in (f".sitegen-cache/{name}-wal", f".sitegen-cache/{name}-shm"):
         (site.root / extra).unlink(missing_ok=True)
+    site.write("004.md", article(4, "改了"))  # so that bodies are written and read again
     run = site.build()
     assert run.exit_code == 0, run.stderr
     assert "cache was corrupt" in run.stderr
+    assert_fresh(site, tmp_path)
+
+
+def bodies_stored(site: Site) -> int:
+    db = sqlite3.connect(site.root / ".sitegen-cache" / "bodies.sqlite")
+    try:
+        return db.execute("SELECT count(*) FROM bodies").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_bodies_no_article_shows_any_more_are_dropped_once_a_build_succeeds(tmp_path: Path) -> None:
+    site = news_site(tmp_path / "s", count=5)
+    build_ok(site)
+    stored = bodies_stored(site)
+    assert stored >= 10  # each article's body in both editions
+    link = "参见[上一篇](002.md)。"  # as news_site() writes it: a body and its feed variant per edition
+    for text in ("第一次改写的正文。", "第二次改写的正文。"):
+        site.write("003.md", article(3, "文章3", body=text, links=link))
+        build_ok(site)
+        assert bodies_stored(site) == stored
+    # A failed build's bodies stay until a build succeeds: what the kept cache's records use is there.
+    site.write("003.md", article(3, "文章3", body="失败那次的正文。", links=link))
+    site.write("bad.md", "---\ntitle: [坏\n---\n正文\n")
+    assert site.build().exit_code == 2
+    (site.root / "content" / "bad.md").unlink()
+    site.write("003.md", article(3, "文章3", body="第二次改写的正文。", links=link))
+    build_ok(site)
+    assert bodies_stored(site) == stored
+    assert "第二次改寫的正文" in (site.out / "zh-hant/003/index.html").read_text(encoding="utf-8")
     assert_fresh(site, tmp_path)
 
 
