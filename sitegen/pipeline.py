@@ -687,14 +687,19 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     stubs.sort(key=lambda a: (-a.date.timestamp(), a.key))
     edited = _edited_bodies(last, sources, digests_before, digests, scans) if not dates else None
 
-    # Resolve: URLs and links between articles, before any body is parsed.
+    # Resolve: URLs and links between articles, before any body is parsed; and the taxonomy, also
+    # made from front-matter alone (its articles stand for keys, terms and dates; see Taxonomy),
+    # which tells what feeds carry.
     resolved, index = resolve_paths(stubs, settings, diagnostics)
+    listed = [s for s in stubs if s.key in resolved.articles]
+    taxonomy = site_taxonomy(listed, settings, converter, store, article_key)
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
-    records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                       diagnostics.root, store, jobs, progress, edited is not None, assets_before)
+    records = _records(sources, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
+                       converter, article_key, diagnostics.root, store, jobs, progress, edited is not None,
+                       assets_before)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
     if diagnostics.errors:
@@ -704,8 +709,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         failed = {d.path for d in diagnostics.errors}
         stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
         resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
-        records = _records(sources, digests, dates, stubs, resolved, index, settings, converter, article_key,
-                           diagnostics.root, store, jobs, progress, False, {})
+        listed = [s for s in stubs if s.key in resolved.articles]
+        taxonomy = site_taxonomy(listed, settings, converter, store, article_key)
+        records = _records(sources, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings),
+                           settings, converter, article_key, diagnostics.root, store, jobs, progress, False, {})
         edited = None
     paths = resolved.articles
     articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
@@ -713,7 +720,6 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # review reads every text again, so it loads the site the plain way: only when asked for.
     report = review(settings, load_site(settings, Diagnostics(diagnostics.root), keep_going),
                     diagnostics) if with_review else None
-    taxonomy = site_taxonomy(articles, settings, converter, store, article_key)
     by_key = {s.key: s for s in stubs}
     texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
 
@@ -962,18 +968,18 @@ def site_taxonomy(articles: list[Article], settings: Settings, converter: Conver
     return taxonomy
 
 
-def in_feeds(articles: list[Article], settings: Settings, converter: Converter) -> frozenset[str]:
-    """The articles some feed carries (see feeds.edition_feeds): from front-matter alone."""
+def in_feeds(articles: list[Article], taxonomy: Taxonomy, settings: Settings) -> frozenset[str]:
+    """The articles (newest first) some feed carries (see feeds.edition_feeds): the newest of the
+    site's and of each term's that has feeds."""
     size = settings.feed_size
-    taxonomy = site_taxonomy(articles, settings, converter)  # without related articles: no feed shows them
     keys = {a.key for a in articles[:size]}
     keys.update(a.key for kind in FEED_KINDS for term in taxonomy.terms[kind] for a in term.articles[:size])
     return frozenset(keys)
 
 
 def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
-             stubs: list[Article], resolved: Paths, index: LinkIndex, settings: Settings, converter: Converter,
-             article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
+             stubs: list[Article], resolved: Paths, index: LinkIndex, feeds: frozenset[str], settings: Settings,
+             converter: Converter, article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
              same_links: bool, assets_before: dict[str, dict[str, Path]]
              ) -> dict[str, ArticleRecord]:
     """Every file's ArticleRecord: from the cache while still right, else made by the workers.
@@ -985,13 +991,6 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
     by_key = {s.key: s for s in stubs}
     paths = resolved.articles
     images = site_images(settings, Urls(settings.base_url))
-    # Which articles feeds carry depends on front-matter alone: the same as the last build's when
-    # every article's is (same_links).
-    feeds = store.get_object("feeds", article_key) if same_links else None
-    if feeds is None:
-        feeds = in_feeds([s for s in stubs if s.key in paths], settings, converter)
-        store.put_object("feeds", article_key, feeds)
-    store.retain("feeds", {article_key})
     todo = []
     for path in sources:
         key = path.relative_to(settings.content_path).as_posix()
