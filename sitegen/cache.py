@@ -67,16 +67,7 @@ class Bodies:
             raise CacheCorrupt(str(exc)) from None
 
     def get(self, key: str) -> bytes | None:
-        try:
-            row = self.db.execute("SELECT data, checksum FROM bodies WHERE id = ?", (key,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(exc)) from None
-        if row is None:
-            return None
-        data, checksum = row
-        if _checksum(data) != checksum:
-            raise CacheCorrupt(f"body {key}: checksum mismatch")
-        return bytes(data)
+        return _checked(self.db, "SELECT data, checksum FROM bodies WHERE id = ?", (key,), f"body {key}")
 
     def retain(self, keys: set[str]) -> None:
         stored = {row[0] for row in self.db.execute("SELECT id FROM bodies")}
@@ -99,6 +90,21 @@ _CHANGED = "+"
 
 def _checksum(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _checked(db: sqlite3.Connection, query: str, params: tuple[str, ...], what: str) -> bytes | None:
+    """The data of the one row ``query`` selects (data, checksum), or None; CacheCorrupt when SQLite
+    cannot read it or the data fails its checksum."""
+    try:
+        row = db.execute(query, params).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise CacheCorrupt(str(exc)) from None
+    if row is None:
+        return None
+    data, checksum = row
+    if _checksum(data) != checksum:
+        raise CacheCorrupt(f"{what}: checksum mismatch")
+    return bytes(data)
 
 
 class Store:
@@ -172,17 +178,8 @@ class Store:
         return self._reader
 
     def get(self, kind: str, key: str) -> bytes | None:
-        try:
-            row = self._read_connection().execute("SELECT data, checksum FROM entries WHERE kind = ? AND id = ?",
-                                  (kind, key)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(exc)) from None
-        if row is None:
-            return None
-        data, checksum = row
-        if _checksum(data) != checksum:
-            raise CacheCorrupt(f"{kind} {key}: checksum mismatch")
-        return bytes(data)
+        return _checked(self._read_connection(), "SELECT data, checksum FROM entries WHERE kind = ? AND id = ?",
+                        (kind, key), f"{kind} {key}")
 
     def put(self, kind: str, key: str, data: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, data, _checksum(data)))
