@@ -161,8 +161,10 @@ class Store:
         """Throw the whole cache away and start an empty one."""
         with contextlib.suppress(AttributeError, sqlite3.Error):
             self.db.close()
-        with contextlib.suppress(AttributeError, TypeError, sqlite3.Error):
-            self._bodies[1].close()  # type: ignore[index]
+        bodies = getattr(self, "_bodies", None)  # None too when the cache could not be opened at all
+        if bodies is not None:
+            with contextlib.suppress(sqlite3.Error):
+                bodies[1].close()
         shutil.rmtree(self.folder, ignore_errors=True)
         self.note = note
         self._open()

@@ -248,11 +248,11 @@ class Output:
             self._stage(site_path, data, key)
             return
         path = self._claim(site_path)
+        info = None
         if not self._link_old(old, path):
-            self._record(site_path, path, key, self._create(path, data))
+            info = self._create(path, data)
             self.changed.add(site_path)
-            return
-        self._record(site_path, path, key)
+        self._record(site_path, path, key, info)
 
     def adopt(self, site_path: str, entry: Written, changed: bool) -> None:
         """A file a worker process wrote into staging through its own copy of this Output

@@ -1007,7 +1007,7 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
     records = {k: r for k, r in records.items() if k in keys}
     script_of = {e.lang: e.script for e in settings.editions}
     scripts = {s.key: script_of[s.lang] for s in stubs if s.lang in script_of}
-    store.bodies()  # made before the workers write to it
+    store.bodies()  # the file and its table made here, before the workers race to make them
     job = Job(settings, converter, index, paths, dates, article_key, root, feeds, store.bodies_path, scripts)
     progress.stage("articles", len(todo))
     for record in run(render, job, todo, jobs, progress.advance):
