@@ -16,9 +16,11 @@ that a plain ``pip install`` always provides.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -89,7 +91,11 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
 
 class Stoppable:
     """Runs Pagefind so that another thread can stop it: ``sitegen serve`` indexes in the
-    background and must not leave a Pagefind writing into a folder it is deleting as it exits."""
+    background and must not leave a Pagefind writing into a folder it is deleting as it exits.
+
+    Pagefind runs in a process group of its own, and stopping kills the whole group: npm's
+    ``pagefind`` is a Node script that starts the real binary as its child, and killing the script
+    alone left the binary running, writing, and holding the pipes that run() waits on."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -101,11 +107,11 @@ class Stoppable:
             if self.stopped:
                 raise SearchError("stopped")
             proc = self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                                 text=True)
+                                                 text=True, start_new_session=True)
         try:
             out, err = proc.communicate(timeout=600)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _kill_group(proc)
             out, err = proc.communicate()
         finally:
             with self._lock:
@@ -115,9 +121,15 @@ class Stoppable:
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
-            if self._proc is not None and self._proc.poll() is None:
-                self._proc.kill()
+            if self._proc is not None:
+                _kill_group(self._proc)
                 self._proc.wait()
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill a process started in a session of its own, and every process it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def index_edition(pagefind: Pagefind, edition_dir: Path, run: Runner = _run) -> None:

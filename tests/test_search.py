@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
+import pytest
 from conftest import Site, make_site
 
-from sitegen.search import fold_query
+from sitegen.search import SearchError, Stoppable, fold_query
 
 
 def fold(site: Site, prefix: str) -> dict:
@@ -95,3 +100,38 @@ def test_a_third_edition_gets_its_own_index_fold_map_and_switch_links(tmp_path: 
     switch = site.html("zh-hant-hk/tags/").css(".edition-switch a[data-edition]")
     assert [a.attributes["href"] for a in switch] == ["/zh-hans/tags/", "/zh-hant/tags/"]
     assert site.html("zh-hant-hk/tags/").css_first(".edition-switch .current").text() == "港"
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def test_stopping_a_background_index_kills_what_pagefind_started_too(tmp_path: Path) -> None:
+    # npm's `pagefind` is a script that runs the real binary as its child: stopping it must stop
+    # that child as well, or the child goes on writing and holds the pipes the runner reads.
+    child_pid = tmp_path / "child.pid"
+    wrapper = ["sh", "-c", f'sleep 300 & echo $! > "{child_pid}"; wait']
+    runner = Stoppable()
+    finished = threading.Event()
+    thread = threading.Thread(target=lambda: (runner.run(wrapper), finished.set()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (child_pid.is_file() and child_pid.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(child_pid.read_text())
+    runner.stop()
+    assert finished.wait(30), "the runner still waits on a pipe the wrapper's child holds"
+    while time.monotonic() < deadline:
+        if not running(pid):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        raise AssertionError("the wrapper's child outlived the stop")
+    with pytest.raises(SearchError):
+        runner.run(wrapper)  # a stopped runner starts nothing more

@@ -91,7 +91,8 @@ class Server:
         return sorted(p.name for p in self.tmp.iterdir()) if self.tmp.is_dir() else []
 
     def group_alive(self) -> bool:
-        """Whether any process of the server's session (itself, a Pagefind it runs) is left."""
+        """Whether any process of the server's group is left. (Pagefind runs in a group of its own,
+        which the server kills as it stops: see tests/test_search.py.)"""
         try:
             os.killpg(self.proc.pid, 0)
         except ProcessLookupError:
