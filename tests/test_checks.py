@@ -66,6 +66,18 @@ def test_a_link_to_a_file_that_was_not_written_fails_the_build(tmp_path: Path) -
     assert not site.out.exists()
 
 
+def test_a_link_inside_a_template_element_is_checked_too(tmp_path: Path) -> None:
+    # A <template>'s content is not part of the parsed document, but a script may show it.
+    site = make_site(tmp_path / "s", 'base_url = "https://user.github.io/repo/"\n', {
+        "a.md": "---\ntitle: 甲\ndate: 2026-01-01\n---\n\n正文。\n\n"
+                '<template><p>稍后显示：<a href="/repo/zh-hans/later/">旧文</a></p></template>\n',
+    })
+    run = site.build()
+    assert run.exit_code == 2
+    assert "build/zh-hans/a/index.html:" in run.stderr
+    assert "links to zh-hans/later/, which the build did not write" in run.stderr
+
+
 def test_the_demo_built_under_a_sub_path_passes_its_own_check(tmp_path: Path) -> None:
     site = make_site(tmp_path / "demo", demo=True)
     run = site.build("--base-url", "https://user.github.io/repo/")

@@ -17,8 +17,11 @@ from urllib.parse import unquote
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it.rules_core.inline import inline as markdown_it_inline
+from markdown_it.token import Token
 
 from sitegen.diagnostics import BuildFailed, Diagnostics
+from sitegen.markdown import make_parser
 from sitegen.pipeline import build
 from sitegen.settings import load
 
@@ -223,3 +226,18 @@ def test_related_articles_are_the_best_scored_whatever_the_tags(tag_lists: list[
     found = related_articles(articles, taxonomy.article_terms)
     assert {k: [a.key for a in v] for k, v in found.items()} == _related_by_scoring_everyone(
         articles, taxonomy.article_terms)
+
+
+def _tokens(tokens: list[Token]) -> list[tuple[object, ...]]:
+    return [(t.type, t.tag, t.content, t.level, t.attrs, t.map, t.markup, t.info, t.meta, t.nesting,
+             _tokens(t.children or [])) for t in tokens]
+
+
+@given(body=st.lists(blocks, max_size=6).map("\n\n".join), plain_text=st.booleans())
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_text_with_nothing_to_parse_gives_the_tokens_markdown_it_would(body: str, plain_text: bool) -> None:
+    # The parser makes a text token itself for inline content without markup characters
+    # (markdown.inline_or_text); markdown-it's own inline rule is the reference.
+    reference = make_parser(plain_text=plain_text)
+    reference.core.ruler.at("inline", markdown_it_inline)
+    assert _tokens(make_parser(plain_text=plain_text).parse(body)) == _tokens(reference.parse(body))
