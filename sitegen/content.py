@@ -123,6 +123,14 @@ def find_sources(content_dir: Path, known: Iterable[Path] = ()) -> list[Path]:
     return [reuse.get(path) or Path(path) for _, path in sorted(found)]
 
 
+def source_keys(content_dir: Path, sources: list[Path]) -> dict[Path, str]:
+    """Each file's key (its path inside ``content_dir``, as Article.key) by slicing its string:
+    find_sources made every path from the folder's own, and relative_to() parsed each one again
+    (a third of a second per 10,000 files, on every build)."""
+    start = len(str(content_dir)) + 1
+    return {path: str(path)[start:] for path in sources}
+
+
 def git_dates(site_dir: Path, paths: list[Path]) -> dict[Path, datetime]:
     """The first commit date of each file, from one ``git log`` for the whole set."""
     if not paths:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .content import Article
@@ -30,18 +31,24 @@ class Paths:
 
 def expand(article: Article, pattern: str) -> str:
     """The pattern with this article's values, before any safety check."""
-    when = article.date
-    first = article.categories[0] if article.categories else (DEFAULT_CATEGORY,)
-    values = {
-        "year": f"{when.year:04d}", "month": f"{when.month:02d}", "day": f"{when.day:02d}",
-        "i_month": str(when.month), "i_day": str(when.day), "hour": f"{when.hour:02d}",
-        "minute": f"{when.minute:02d}", "second": f"{when.second:02d}",
-        "slug": article.slug, "title": title_path(article), "name": article.stem, "filename": article.stem,
-        "post_title": article.title, "category": "/".join(first),
-        "categories": "/".join(n for path in article.categories for n in path) or DEFAULT_CATEGORY,
-        "output_ext": ".html",
-    }
-    return _TOKEN.sub(lambda m: values[m.group(1)], pattern)
+    # Each value made only when the pattern asks for it: every build expands every article's path.
+    return _TOKEN.sub(lambda m: _VALUES[m.group(1)](article), pattern)
+
+
+def _first_category(article: Article) -> str:
+    return "/".join(article.categories[0] if article.categories else (DEFAULT_CATEGORY,))
+
+
+_VALUES: dict[str, Callable[[Article], str]] = {
+    "year": lambda a: f"{a.date.year:04d}", "month": lambda a: f"{a.date.month:02d}",
+    "day": lambda a: f"{a.date.day:02d}", "i_month": lambda a: str(a.date.month),
+    "i_day": lambda a: str(a.date.day), "hour": lambda a: f"{a.date.hour:02d}",
+    "minute": lambda a: f"{a.date.minute:02d}", "second": lambda a: f"{a.date.second:02d}",
+    "slug": lambda a: a.slug, "title": lambda a: title_path(a), "name": lambda a: a.stem,
+    "filename": lambda a: a.stem, "post_title": lambda a: a.title, "category": _first_category,
+    "categories": lambda a: "/".join(n for path in a.categories for n in path) or DEFAULT_CATEGORY,
+    "output_ext": lambda a: ".html",
+}
 
 
 def title_path(article: Article) -> str:

@@ -20,7 +20,7 @@ import jinja2
 from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import Known, PageLinks, check_output
-from .content import Article, LoadedSource, date_fallback, find_sources, load_articles, same_front
+from .content import Article, LoadedSource, date_fallback, find_sources, load_articles, same_front, source_keys
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
@@ -645,10 +645,12 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
 
     # Load, first part: every file's front-matter (bodies only of files without a title), for
     # the URLs of all articles and the links between them.
-    sources = find_sources(settings.content_path)
-    progress.stage("reading", len(sources))
     # Read and hashed again only when its status changed since (see snapshot.py).
     known: dict[Path, tuple[snapshot.Status, str]] = store.get_map("digests", "content") or {}
+    # The cache's Path objects, not new ones: the same paths key every map the cache gives back.
+    sources = find_sources(settings.content_path, known)
+    keys = source_keys(settings.content_path, sources)
+    progress.stage("reading", len(sources))
     digests: dict[Path, str] = {}
     statuses: dict[Path, snapshot.Status] = {}
     for path in sources:
@@ -697,11 +699,11 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # an earlier build was made from other bytes, settings or linked articles.
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
-    records = _records(sources, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
+    records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
                        converter, article_key, diagnostics.root, store, jobs, progress, edited is not None,
                        assets_before)
     for path in sources:  # in file order, as a serial build reports them
-        diagnostics.items.extend(records[path.relative_to(settings.content_path).as_posix()].diagnostics)
+        diagnostics.items.extend(records[keys[path]].diagnostics)
     if diagnostics.errors:
         if not keep_going:
             raise BuildFailed(diagnostics)
@@ -711,7 +713,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         resolved, index = resolve_paths(stubs, settings, Diagnostics(diagnostics.root))
         listed = [s for s in stubs if s.key in resolved.articles]
         taxonomy = site_taxonomy(listed, settings, converter, store, article_key)
-        records = _records(sources, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings),
+        records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings),
                            settings, converter, article_key, diagnostics.root, store, jobs, progress, False, {})
         edited = None
     paths = resolved.articles
@@ -751,7 +753,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # When only bodies were edited, only the pages showing an edited article are looked at: the
     # rest of the output is the last build's, as it is. An edit that changes which files sit
     # beside an article ({% asset_img %}) changes the output's files: every page is looked at.
-    edited_keys = {p.relative_to(settings.content_path).as_posix() for p in edited or ()}
+    edited_keys = {keys[p] for p in edited or ()}
     if any(records[k].assets != assets_before.get(k, records[k].assets) for k in edited_keys if k in records):
         edited = None
     reach = _reach(store, edited_keys) if patching and edited is not None and last is not None else None
@@ -977,12 +979,13 @@ def in_feeds(articles: list[Article], taxonomy: Taxonomy, settings: Settings) ->
     return frozenset(keys)
 
 
-def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
+def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
              stubs: list[Article], resolved: Paths, index: LinkIndex, feeds: frozenset[str], settings: Settings,
              converter: Converter, article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
              same_links: bool, assets_before: dict[str, dict[str, Path]]
              ) -> dict[str, ArticleRecord]:
-    """Every file's ArticleRecord: from the cache while still right, else made by the workers.
+    """Every file's ArticleRecord (``keys``: each content file's key, in file order): from the cache
+    while still right, else made by the workers.
 
     ``same_links``: every article's URL and title are what the last build checked the cached records
     against (see _edited_bodies), so a record made from the same bytes is still right. Fills
@@ -992,8 +995,7 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
     paths = resolved.articles
     images = site_images(settings, Urls(settings.base_url))
     todo = []
-    for path in sources:
-        key = path.relative_to(settings.content_path).as_posix()
+    for path, key in keys.items():
         record, stub = records.get(key), by_key.get(key)
         fresh = record is not None and record.digest == record_digest(digests[path], article_key, dates.get(path))
         if fresh and record is not None and stub is not None and key in paths:
@@ -1003,8 +1005,8 @@ def _records(sources: list[Path], digests: dict[Path, str], dates: dict[Path, tu
             todo.append(path)
             if record is not None:
                 assets_before[key] = record.assets
-    keys = {p.relative_to(settings.content_path).as_posix() for p in sources}
-    records = {k: r for k, r in records.items() if k in keys}
+    known = set(keys.values())
+    records = {k: r for k, r in records.items() if k in known}
     script_of = {e.lang: e.script for e in settings.editions}
     scripts = {s.key: script_of[s.lang] for s in stubs if s.lang in script_of}
     store.bodies()  # the file and its table made here, before the workers race to make them
