@@ -4,12 +4,12 @@
     python bench/serve_rebuild.py /tmp/corpus-1k [--repeat 3] [--skip-template] [--no-search]
 
 The corpus folder (the generator's output: NNNN.md files) is copied into a temporary site, which is
-built once, then edited the way a writer does while previewing: one article's body, then one template
-(a site override of article.html). Each rebuild runs through serve's own code path (Preview.rebuild:
-settings, BuildState, the incremental pipeline, writing into serve's output folder), and the times are
-the ones serve prints. The file watcher's own delay (50 ms after the last change) is not included.
-Between edits it waits, as a writer pauses, for the search index serve makes in the background,
-and reports that time too.
+built once, then edited the way a writer does while previewing: one article's body (several
+articles, then one of them again and again), then one template (a site override of article.html).
+Each rebuild runs through serve's own code path (Preview.rebuild: settings, BuildState, the
+incremental pipeline, writing into serve's output folder), and the times are the ones serve prints.
+The file watcher's own delay (50 ms after the last change) is not included. Between edits it waits,
+as a writer pauses, for the search index serve makes in the background, and reports that time too.
 """
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ def main() -> int:
             article.write_text(text + f"\n\n编辑后新增的第{n + 1}段文字。\n", encoding="utf-8")
             body.append(rebuild(f"{article.name} body"))
         print(f"one article's body edited: {_stats(body)} ({lines[-1]})", flush=True)
+        # As a writer previews: the same article edited again and again. Its neighbours' and related
+        # articles' bodies, rendered for the first edit, are kept for the next (BuildState.kept_bodies).
+        again: list[float] = []
+        for n in range(args.repeat):
+            article.write_text(article.read_text(encoding="utf-8") + f"\n\n再次编辑的第{n + 1}段。\n", encoding="utf-8")
+            again.append(rebuild(f"{article.name} body again"))
+        print(f"the same article's body edited again: {_stats(again)} ({lines[-1]})", flush=True)
 
         if args.skip_template:
             preview.stop()

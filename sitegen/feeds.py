@@ -94,8 +94,10 @@ def feed_jobs(renderer: EditionRenderer, only: Container[str] | None = None) -> 
         keys = tuple(a.key for a in feed.articles)
         shown = frozenset(keys).union(*(links.get(k, ()) for k in keys))
         shape = (feed.title, feed.page, keys)
-        yield PageJob(feed.folder + ATOM_FILE, ("atom", shape), shown, functools.partial(atom, renderer, feed))
-        yield PageJob(feed.folder + JSON_FILE, ("json", shape), shown, functools.partial(json_feed, renderer, feed))
+        yield PageJob(feed.folder + ATOM_FILE, ("atom", shape), shown, functools.partial(atom, renderer, feed),
+                      bodies=frozenset(keys))
+        yield PageJob(feed.folder + JSON_FILE, ("json", shape), shown, functools.partial(json_feed, renderer, feed),
+                      bodies=frozenset(keys))
 
 
 def _updated(view: ArticleView) -> datetime:

@@ -109,8 +109,9 @@ class BuildState:
     views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
     paths: dict[str, str] = field(default_factory=dict)  # article key -> site path the views show
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
-    feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
-    static_key: str = ""  # the static files the kept feed bodies' image sizes were read from
+    kept_bodies: dict[tuple[str, str, bool], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
+    asset_sizes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # article key -> its asset files' sizes
+    static_key: str = ""  # the static files the kept bodies' image sizes were read from
     # The last build's paths, link index and what resolving them reported: kept while every
     # article's front-matter stays the same (content.same_front), which a body edit leaves alone.
     resolution: tuple[Paths, LinkIndex, list[Diagnostic]] | None = None
@@ -351,16 +352,16 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     urls = Urls(settings.base_url)
     images = LocalImages((settings.static_path, THEME / "static"), urls.base_path)
     site = Site(settings, urls, articles, taxonomy, converter, paths, images, assets=assets, links=links,
-                feed_bodies=state.feed_bodies if incremental else None)
+                kept_bodies=state.kept_bodies if incremental else None)
     templates = templates_key(settings) if incremental else ""
     static = _digest(data for _, data in static_outputs(settings)) if incremental else ""
     if static != state.static_key or not state.templates_key:
         # Bodies show image sizes from static/ and markup from settings (a settings change resets
         # templates_key, see load_site); Markdown, not the templates, renders them.
-        state.feed_bodies.clear()
+        state.kept_bodies.clear()
         state.static_key = static
-    for key in [k for k in state.feed_bodies if k[1] not in paths]:
-        del state.feed_bodies[key]
+    for key in [k for k in state.kept_bodies if k[1] not in paths]:
+        del state.kept_bodies[key]
     # New templates: every page is rendered again, into the output in place (see Patch), which keeps
     # the search index for serve to make again in the background. New settings (templates_key
     # reset by load_site) may change every path: the whole site is written afresh.
@@ -380,15 +381,23 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             and state.paths.get(a.key) == paths[a.key]}
     renderers = [EditionRenderer(site, edition, env, {k: v for k in kept if (v := state.views.get((edition.lang, k)))})
                  for edition in settings.editions]
-    changed = {a.key for a in articles if state.articles.get(a.key) is not a}
+    # An article whose {% asset_img %} file was replaced by one of another size shows another body.
+    asset_sizes = {key: tuple((name, images.file_size(path)) for name, path in sorted(files.items()))
+                   for key, files in assets.items() if files}
+    parsed = {a.key for a in articles
+              if state.articles.get(a.key) is not a or asset_sizes.get(a.key) != state.asset_sizes.get(a.key)}
     if loaded.fronts_kept and state.views:
         # Only the articles parsed again may show otherwise: every other view is the one kept.
-        made = {(r.lang, key): r.views[key] for r in renderers for key in changed}
+        made = {(r.lang, key): r.views[key] for r in renderers for key in parsed}
         views = {**state.views, **made}
     else:
         made = views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
-    changed |= {key for (lang, key), view in made.items()
-                if (old := state.views.get((lang, key))) is not view and old != view}
+    # A page is made again when the view of an article it shows changed, or the body of one whose
+    # body it shows (PageJob.bodies) may have: a body edit that leaves the article's title and
+    # summary alone does not reach the pages of its neighbours and related articles.
+    viewed = {key for (lang, key), view in made.items() if (old := state.views.get((lang, key))) is not view
+              and old != view}
+    changed = parsed | viewed
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
     previous = state.pages if patching else {}
@@ -422,7 +431,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                     raise UnsafePath(f"two pages would be written to {job.path!r}")
                 emitted.add(job.path)
                 shapes[job.path] = job.shape
-                if every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & changed:
+                if (every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & viewed
+                        or job.bodies & parsed):
                     if renderer is None:
                         out.write(job.path, job.render())
                     else:
@@ -451,7 +461,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 if reach is None:
                     pages[edition.lang] = count
                 # Feeds: Atom and JSON Feed for the edition and each tag and source. Rendered here,
-                # not in workers: their bodies are kept in the state (feed_bodies) for the next build.
+                # not in workers: their bodies are kept in the state (kept_bodies) for the next build.
                 for job in feed_jobs(renderer, only):
                     output = site.edition_path(edition, job.path)
                     emit(dataclasses.replace(job, path=output))
@@ -517,6 +527,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         state.articles = {a.key: a for a in articles}
         # Kept with the views made from it: only a build that succeeded describes the output.
         state.views, state.paths, state.taxonomy = views, dict(paths), (terms, taxonomy)
+        state.asset_sizes = asset_sizes
     return BuildResult(len(articles), pages, diagnostics, time.perf_counter() - started, out_dir, written,
                        report, removed)
 

@@ -233,6 +233,9 @@ class PageJob:
     deps: frozenset[str]  # keys of the articles whose views or bodies the page shows
     render: Callable[[], str | bytes] = field(compare=False)
     lastmod: datetime | None = None
+    # The keys among deps whose bodies the page shows (an article's own page, feeds): of every
+    # other article in deps it shows only the view, which a body edit may leave as it was.
+    bodies: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -250,9 +253,10 @@ class Site:
     assets: dict[str, dict[str, Path]] = field(default_factory=dict)
     # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
     links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Feed bodies kept between builds (see BuildState): (lang, key) -> (article, what its links
-    # showed, html). A rebuild renders again only the bodies whose article or link targets changed.
-    feed_bodies: dict[tuple[str, str], tuple[Article, tuple[Any, ...], str]] | None = None
+    # Bodies kept between builds (see BuildState): (lang, key, absolute) -> (article, what its links
+    # and asset files showed, html). A rebuild renders again only the bodies whose article, link
+    # targets or asset files changed.
+    kept_bodies: dict[tuple[str, str, bool], tuple[Article, tuple[Any, ...], str]] | None = None
     # From a build whose bodies were rendered by worker processes (pipeline.build without state):
     # article key -> its titles, summaries and body digests in every edition, and the bodies by
     # (key, edition lang, absolute). Without them, pages are rendered from the articles' tokens.
@@ -395,17 +399,21 @@ class EditionRenderer:
         """The body in this edition; ``absolute`` links articles by full URL, as feeds need."""
         if self.site.body is not None:
             return self.site.body(article.key, self.lang, absolute)
-        memo = self.site.feed_bodies if absolute else None
-        if memo is not None:
-            shown = tuple((k, self.views[k].url, self.views[k].title)
-                          for k in self.site.links.get(article.key, ()) if k in self.views)
-            known = memo.get((self.lang, article.key))
-            if known is not None and known[0] is article and known[1] == shown:
-                return known[2]
-            html = self._body_html(article, absolute)
-            memo[(self.lang, article.key)] = (article, shown, html)
-            return html
-        return self._body_html(article, absolute)
+        memo = self.site.kept_bodies
+        if memo is None:
+            return self._body_html(article, absolute)
+        views = self.views
+        shown = tuple((k, views[k].url if absolute else views[k].href, views[k].title)
+                      for k in self.site.links.get(article.key, ()) if k in views)
+        # An {% asset_img %} file replaced by one of another size changes the body too.
+        assets = self.site.assets.get(article.key, {})
+        shown += tuple((name, self._asset_size(article.key, name)) for name in sorted(assets))
+        known = memo.get((self.lang, article.key, absolute))
+        if known is not None and known[0] is article and known[1] == shown:
+            return known[2]
+        html = self._body_html(article, absolute)
+        memo[(self.lang, article.key, absolute)] = (article, shown, html)
+        return html
 
     def _body_html(self, article: Article, absolute: bool) -> str:
         env = {
@@ -535,7 +543,7 @@ class EditionRenderer:
             # The body is converted only when the page is rendered, not for pages a rebuild keeps.
             render = functools.partial(self._article_page, article, path, view, newer, older, related)
             yield PageJob(path, ("article.html", view.title, neighbours, tuple(v.key for v in related), links),
-                          frozenset((article.key, *shown)), render, newest([view]))
+                          frozenset((article.key, *shown)), render, newest([view]), frozenset((article.key,)))
         size = site.settings.page_size
         for kind in KINDS:
             terms = site.taxonomy.terms[kind]

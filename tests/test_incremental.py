@@ -276,3 +276,40 @@ def test_template_error_in_a_page_worker_is_reported_as_file_and_line(big: Live)
         big.build()
     assert_template_error(failed.value)
     assert {p: p.read_bytes() for p in big.out.rglob("*") if p.is_file()} == before
+
+
+def test_body_edit_leaves_pages_that_show_only_the_articles_view_alone(live: Live) -> None:
+    # A typo fixed: c's title, summary (from its front-matter) and length stay, so its neighbours b
+    # and d and e-later, which lists c among its related articles, show nothing that changed; c's
+    # page and the feeds carrying its body do.
+    when, summary = "2026-01-03 09:00:00", "summary: 市场新闻摘要\n"
+    live.site.write("c.md", article("第三篇文章", when, "市场上的新闻。\n\n补充的段落改写了。", "[市场]", summary))
+    live.build()
+    live.site.write("c.md", article("第三篇文章", when, "市场上的新闻。\n\n补充的段落改写过。", "[市场]", summary))
+    result = live.build()
+    assert both("c/index.html") | both("feeds/atom.xml") | both("feeds/feed.json") <= result.written
+    assert not (both("b/index.html") | both("d/index.html") | both("e-later/index.html")) & result.written
+    assert "補充的段落改寫過" in (live.out / "zh-hant/c/index.html").read_text(encoding="utf-8")
+    live.assert_same_as_full_build()
+
+
+def test_body_edit_that_changes_the_summary_reaches_the_pages_showing_it(live: Live) -> None:
+    # Without a summary in the front-matter, c's opening paragraph is its summary, which the pages
+    # listing c show.
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "市场上的新闻换了开头。", "[市场]"))
+    result = live.build()
+    assert both("tags/市场/index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_a_file_beside_an_article_replaced_by_one_of_another_size_reaches_its_kept_bodies(live: Live) -> None:
+    # The article's file stays as it was: its bodies (page and feed), kept from the last build,
+    # must not be, since they give the image's width and height.
+    live.site.write("c/chart.png", png(40, 30))
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "{% asset_img chart.png 图表 %}", "[市场]"))
+    live.build()
+    live.site.write("c/chart.png", png(64, 48))
+    live.build()
+    image = HTMLParser((live.out / "zh-hans/c/index.html").read_text(encoding="utf-8")).css_first("img")
+    assert (image.attributes["width"], image.attributes["height"]) == ("64", "48")
+    live.assert_same_as_full_build()

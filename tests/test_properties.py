@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,9 +66,15 @@ def assert_parses(path: Path) -> None:
     assert not checker.problems and not checker.stack, (path, checker.problems, checker.stack)
 
 
-def build_site(files: dict[str, str], trusted_html: bool = True) -> tuple[Path | None, Diagnostics]:
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the examples' sites go: pytest's own temporary folder, which it cleans up."""
+    return tmp_path_factory.mktemp("properties")
+
+
+def build_site(scratch: Path, files: dict[str, str], trusted_html: bool = True) -> tuple[Path | None, Diagnostics]:
     """Build in a fresh folder; (output, diagnostics), output None when the build failed cleanly."""
-    root = Path(tempfile.mkdtemp(prefix="sitegen-prop-"))
+    root = Path(tempfile.mkdtemp(prefix="site-", dir=scratch))
     (root / "content").mkdir()
     (root / "pyproject.toml").write_text(f"[tool.sitegen]\nunsafe_html = {str(trusted_html).lower()}\n",
                                          encoding="utf-8")
@@ -114,8 +121,9 @@ def front_matter_texts(draw: st.DrawFn) -> str:
 
 @given(front=front_matter_texts(), body=chars)
 @PROFILE
-def test_any_front_matter_builds_or_is_reported(front: str, body: str) -> None:
-    out, _ = build_site({"a.md": front + body + "\n", "b.md": "---\ntitle: 另一篇\ndate: 2022-01-01\n---\n正文\n"})
+def test_any_front_matter_builds_or_is_reported(scratch: Path, front: str, body: str) -> None:
+    other = "---\ntitle: 另一篇\ndate: 2022-01-01\n---\n正文\n"
+    out, _ = build_site(scratch, {"a.md": front + body + "\n", "b.md": other})
     if out is not None:
         check_pages(out)
 
@@ -139,8 +147,8 @@ blocks = st.one_of(
 
 @given(body=st.lists(blocks, max_size=8).map("\n\n".join), trusted=st.booleans())
 @PROFILE
-def test_any_markdown_builds_and_every_page_parses(body: str, trusted: bool) -> None:
-    out, diagnostics = build_site({"a.md": "---\ntitle: 标题\ndate: 2022-01-01\n---\n" + body + "\n"}, trusted)
+def test_any_markdown_builds_and_every_page_parses(scratch: Path, body: str, trusted: bool) -> None:
+    out, diagnostics = build_site(scratch, {"a.md": "---\ntitle: 标题\ndate: 2022-01-01\n---\n" + body + "\n"}, trusted)
     if out is None:
         # The only errors Markdown alone can cause are ambiguous links; nothing else fails a build.
         assert all("ambiguous link" in d.message for d in diagnostics.errors), diagnostics.errors
@@ -184,10 +192,10 @@ url_path = st.text(alphabet=SIMPLIFIED + TRADITIONAL + "abc012-_", min_size=1, m
 
 @given(code=code_text, path=url_path, text=st.text(alphabet=SIMPLIFIED + TRADITIONAL, min_size=1, max_size=40))
 @PROFILE
-def test_code_and_urls_come_out_unchanged_in_both_editions(code: str, path: str, text: str) -> None:
+def test_code_and_urls_come_out_unchanged_in_both_editions(scratch: Path, code: str, path: str, text: str) -> None:
     url = f"https://example.com/{path}"
     body = f"{text}\n\n行内 `{code}` 代码。\n\n```\n{code}\n```\n\n[{text}]({url})\n"
-    out, diagnostics = build_site({"a.md": "---\ntitle: 代码\ndate: 2022-01-01\nslug: a\n---\n" + body})
+    out, diagnostics = build_site(scratch, {"a.md": "---\ntitle: 代码\ndate: 2022-01-01\nslug: a\n---\n" + body})
     assert out is not None, diagnostics.items
     for prefix in ("zh-hans", "zh-hant"):
         collect = Collect()
