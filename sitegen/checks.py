@@ -110,7 +110,9 @@ def _links(html: str | bytes) -> list[str]:
     # its links must land too.
     for template in tree.css("template"):
         markup = template.html or ""
-        found.extend(_links(markup[markup.index(">") + 1:markup.rindex("<")]))
+        start, end = markup.find(">") + 1, markup.rfind("</")
+        if 0 < start <= end:
+            found.extend(_links(markup[start:end]))
     return found
 
 
