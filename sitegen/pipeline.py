@@ -360,7 +360,11 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         # templates_key, see load_site); Markdown, not the templates, renders them.
         state.kept_bodies.clear()
         state.static_key = static
-    for key in [k for k in state.kept_bodies if k[1] not in paths]:
+    # An article whose {% asset_img %} file was replaced by one of another size shows another body.
+    asset_sizes = {key: tuple((name, images.file_size(path)) for name, path in sorted(files.items()))
+                   for key, files in assets.items() if files}
+    for key in [k for k in state.kept_bodies
+                if k[1] not in paths or asset_sizes.get(k[1]) != state.asset_sizes.get(k[1])]:
         del state.kept_bodies[key]
     # New templates: every page is rendered again, into the output in place (see Patch), which keeps
     # the search index for serve to make again in the background. New settings (templates_key
@@ -381,9 +385,6 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             and state.paths.get(a.key) == paths[a.key]}
     renderers = [EditionRenderer(site, edition, env, {k: v for k in kept if (v := state.views.get((edition.lang, k)))})
                  for edition in settings.editions]
-    # An article whose {% asset_img %} file was replaced by one of another size shows another body.
-    asset_sizes = {key: tuple((name, images.file_size(path)) for name, path in sorted(files.items()))
-                   for key, files in assets.items() if files}
     parsed = {a.key for a in articles
               if state.articles.get(a.key) is not a or asset_sizes.get(a.key) != state.asset_sizes.get(a.key)}
     if loaded.fronts_kept and state.views:

@@ -254,8 +254,8 @@ class Site:
     # article key -> what its body's links resolved to (keys, or "?target" when unresolved)
     links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Bodies kept between builds (see BuildState): (lang, key, absolute) -> (article, what its links
-    # and asset files showed, html). A rebuild renders again only the bodies whose article, link
-    # targets or asset files changed.
+    # showed, html). A rebuild renders again only the bodies whose article or link targets changed
+    # (the build drops those whose asset files changed).
     kept_bodies: dict[tuple[str, str, bool], tuple[Article, tuple[Any, ...], str]] | None = None
     # From a build whose bodies were rendered by worker processes (pipeline.build without state):
     # article key -> its titles, summaries and body digests in every edition, and the bodies by
@@ -405,9 +405,6 @@ class EditionRenderer:
         views = self.views
         shown = tuple((k, views[k].url if absolute else views[k].href, views[k].title)
                       for k in self.site.links.get(article.key, ()) if k in views)
-        # An {% asset_img %} file replaced by one of another size changes the body too.
-        assets = self.site.assets.get(article.key, {})
-        shown += tuple((name, self._asset_size(article.key, name)) for name in sorted(assets))
         known = memo.get((self.lang, article.key, absolute))
         if known is not None and known[0] is article and known[1] == shown:
             return known[2]
