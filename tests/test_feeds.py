@@ -81,6 +81,25 @@ def test_edition_feed_is_in_the_editions_script_with_full_text(tmp_path: Path) -
     assert [e.title for e in parsed.entries] == ["軟體開發", "另一篇"]
 
 
+def test_markup_characters_from_front_matter_reach_the_atom_feed_as_text(tmp_path: Path) -> None:
+    """Atom is written as text (feeds.atom): every value must come out escaped, in elements and
+    in attributes alike, so that an XML parser reads back exactly what the front-matter says."""
+    site = make_site(tmp_path / "s", "", {
+        "a.md": article("AT&T <与> 英特尔", "2026-03-01 08:00:00", '[R&D, \'<b class="x">\']', "正文 a<b & c>d。",
+                        'summary: "摘要 <i>x</i> & y"\nsource_url: "https://example.com/?a=1&b=2"\n'),
+    })
+    assert site.build().exit_code == 0
+    feed = etree.parse(str(site.out / "zh-hans/feeds/atom.xml")).getroot()
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "AT&T <与> 英特尔"
+    assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == ["R&D", '<b class="x">']
+    assert entry.findtext(f"{ATOM}summary") == "摘要 <i>x</i> & y"
+    assert [link.get("href") for link in entry.findall(f"{ATOM}link") if link.get("rel") == "via"] == [
+        "https://example.com/?a=1&b=2"]
+    # The body is HTML carried as text: its own escaping survives one level down.
+    assert "a&lt;b &amp; c&gt;d" in entry.findtext(f"{ATOM}content")
+
+
 def test_feeds_carry_the_newest_articles_up_to_feed_size(tmp_path: Path) -> None:
     files = {f"n{i}.md": article(f"第{i}篇", f"2026-01-{i + 1:02d} 08:00:00") for i in range(5)}
     site = make_site(tmp_path / "s", "feed_size = 3\n", files)
