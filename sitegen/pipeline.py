@@ -9,7 +9,7 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ import jinja2
 from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import Known, PageLinks, check_output
-from .content import Article, LoadedSource, date_fallback, find_sources, load_articles, same_front, source_keys
+from .content import Article, LoadedFiles, date_fallback, find_sources, load_articles, same_front, source_keys
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
@@ -30,12 +30,14 @@ from .output import Output, Patch, UnsafePath, Written, recover
 from .permalinks import Paths, assign_paths, expand
 from .progress import BuildProgress, Silent
 from .render import (
+    COUNT_FIELDS,
     THEME,
     ArticleView,
     EditionRenderer,
     OnDemand,
     PageJob,
     Site,
+    counts_read,
     make_environment,
     render_redirects,
     render_root,
@@ -95,7 +97,7 @@ class BuildState:
     the state describing the last good output, so the next build repairs from there.
     """
 
-    sources: dict[Path, LoadedSource] = field(default_factory=dict)  # parsed files, by path + content
+    sources: LoadedFiles = field(default_factory=LoadedFiles)  # parsed files, by path + content
     links: LinkCache = field(default_factory=LinkCache)
     folds: dict[str, Any] | None = None  # the search's fold maps, made from the converter
     related: tuple[tuple[Any, ...], dict[str, list[Article]]] | None = None  # (tags and dates, related)
@@ -109,6 +111,9 @@ class BuildState:
     views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
     paths: dict[str, str] = field(default_factory=dict)  # article key -> site path the views show
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
+    # Output file -> the articles whose length (render.COUNT_FIELDS) it shows: a page not in it is
+    # taken to show the length of every article it depends on.
+    counts_read: dict[str, frozenset[str]] = field(default_factory=dict)
     kept_bodies: dict[tuple[str, str, bool], tuple[Article, tuple[Any, ...], str]] = field(default_factory=dict)
     asset_sizes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # article key -> its asset files' sizes
     static_key: str = ""  # the static files the kept bodies' image sizes were read from
@@ -192,11 +197,11 @@ class Loaded:
 
 
 def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = False,
-              state: BuildState | None = None) -> Loaded:
+              state: BuildState | None = None, touched: Collection[Path] | None = None) -> Loaded:
     """The load and resolve stages; raise BuildFailed when the input has errors (see build).
 
     With ``state``, the converter and the files parsed by earlier builds are reused while the
-    settings and the glossary stay the same.
+    settings and the glossary stay the same (``touched``: see build).
     """
     key = settings_key(settings) if state is not None else ""
     converter = state.converter if state is not None and state.settings_key == key else None
@@ -220,7 +225,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
 
     # Load: every article parsed once (and by a rebuild, only the files that changed).
     articles = load_articles(settings, diagnostics, converter.detect_script,
-                             state.sources if state is not None else None)
+                             state.sources if state is not None else None, touched)
     articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
     # Resolve: URLs and links between articles; by a rebuild after body edits, only the links of
     # the articles parsed again (every URL and link target is what it was).
@@ -243,6 +248,14 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
         resolved, assets = resolve(articles, settings, Diagnostics(diagnostics.root))
         return Loaded(converter, articles, resolved, assets)
     return Loaded(converter, articles, resolved, assets, index, reported, kept is not None)
+
+
+def _same_but_length(old: ArticleView | None, new: ArticleView) -> bool:
+    """Whether two views of an article differ in its length at most (render.COUNT_FIELDS)."""
+    if old is None:
+        return False
+    unset = dict.fromkeys(COUNT_FIELDS, 0)
+    return dataclasses.replace(old, **unset) == dataclasses.replace(new, **unset)
 
 
 def _same_fronts(articles: list[Article], previous: dict[str, Article]) -> bool:
@@ -295,7 +308,7 @@ def fixed(path: str, data: str | bytes) -> PageJob:
 def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None = None,
           progress: BuildProgress | None = None, keep_going: bool = False,
           with_review: bool = False, state: BuildState | None = None, jobs: int | None = None,
-          cache: bool = True) -> BuildResult:
+          cache: bool = True, touched: Collection[Path] | None = None) -> BuildResult:
     """Build the whole site into ``out_dir``; raise BuildFailed and keep the old output on errors.
 
     With ``keep_going`` the articles without errors are built and written anyway; the errors
@@ -304,7 +317,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
 
     Two ways to remember earlier builds, one per kind of caller:
     - With ``state`` (see BuildState; ``sitegen serve`` keeps one in memory), only what changed
-      since the state's last build is parsed, rendered and written, in this process.
+      since the state's last build is parsed, rendered and written, in this process. ``touched``,
+      when the caller knows it (serve's file watcher), holds every file that may have changed since
+      the state last read the content folder: the other content files are not looked at again.
     - Without (``sitegen build``), ``jobs`` worker processes (default: one per core) do the
       per-article work and, with ``cache``, the site's ``.sitegen-cache/`` keeps what the next
       build can reuse (see _build and cache.py).
@@ -319,7 +334,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                                  jobs or default_jobs(), cache, started)
     incremental = state is not None
     state = state if state is not None else BuildState()
-    loaded = load_site(settings, diagnostics, keep_going, state if incremental else None)
+    loaded = load_site(settings, diagnostics, keep_going, state if incremental else None, touched)
     converter, articles, resolved, assets = loaded.converter, loaded.articles, loaded.resolved, loaded.assets
     # Before anything is written, so that a failing report leaves the previous output alone.
     report = review(settings, loaded, diagnostics) if with_review else None
@@ -398,6 +413,10 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # summary alone does not reach the pages of its neighbours and related articles.
     viewed = {key for (lang, key), view in made.items() if (old := state.views.get((lang, key))) is not view
               and old != view}
+    # Of those, the views that differ in more than the article's length (a paragraph added changes
+    # only that): a page is rendered again for a new length only when it read the old one.
+    reviewed = {key for (lang, key), view in made.items() if key in viewed and not _same_but_length(
+        state.views.get((lang, key)), view)}
     changed = parsed | viewed
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
@@ -426,16 +445,18 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             # Pages to render again, rendered after the loop: in forked workers when there are many
             # (the first build, a template edit), here when few (an article edit).
             pending: list[tuple[EditionRenderer, PageJob]] = []
+            counted: dict[str, frozenset[str]] = {}  # see BuildState.counts_read
 
             def emit(job: PageJob, renderer: EditionRenderer | None = None) -> None:
                 if job.path in emitted:
                     raise UnsafePath(f"two pages would be written to {job.path!r}")
                 emitted.add(job.path)
                 shapes[job.path] = job.shape
-                if (every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & viewed
-                        or job.bodies & parsed):
+                if (every_page or job.path not in previous or previous[job.path] != job.shape or job.deps & reviewed
+                        or job.deps & viewed & state.counts_read.get(job.path, job.deps) or job.bodies & parsed):
                     if renderer is None:
-                        out.write(job.path, job.render())
+                        data, counted[job.path] = counts_read(job.render)
+                        out.write(job.path, data)
                     else:
                         pending.append((renderer, job))
 
@@ -468,8 +489,9 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                     emit(dataclasses.replace(job, path=output))
                     plan.append((edition.lang, job.path, output, job.deps))
             progress.stage("pages", len(pending))
-            found = emit_pages(pending, write_page, lambda renderer, job: False, out, PageLinks(site.urls),
-                               jobs or default_jobs(), progress.advance)
+            found, read = emit_pages(pending, write_page, lambda renderer, job: False, out, PageLinks(site.urls),
+                                     jobs or default_jobs(), progress.advance)
+            counted.update(read)
             for page in render_redirects(site, env, resolved.redirects):
                 emit(fixed(file_for(page.path), page.html))
             for page in render_root(site, env):
@@ -517,6 +539,10 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         raise BuildFailed(diagnostics) from None
     if incremental:
         state.templates_key, state.out_dir, state.pages = templates, out_dir, shapes
+        if patching:
+            state.counts_read.update(counted)  # the pages kept read what they read
+        else:
+            state.counts_read = counted
         state.resolution = (resolved, loaded.index, loaded.reported) if loaded.index is not None else None
         if reach is None:
             state.dependents, state.page_counts = {}, pages
@@ -814,7 +840,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                     tasks.append((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path))))
                     plan.append((edition.lang, job.path, job.deps))
             progress.stage("pages", len(tasks))
-            found = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance)
+            found, _ = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance)
             for page in render_redirects(site, env, resolved.redirects):
                 out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
@@ -1043,20 +1069,22 @@ FORK_FROM = 200
 
 def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
                keep: Callable[[EditionRenderer, PageJob], bool], out: Output, links: PageLinks, jobs: int,
-               advance: Callable[[int], None]) -> dict[str, tuple[str, ...]]:
+               advance: Callable[[int], None]) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
     """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays.
 
     Each worker inherits the whole build (site, renderers, the Output) from the fork, renders its
     share of ``tasks`` into the staging folder through its own copy of ``out``, reads the links of
     what it rendered, and sends back only what ``out`` must record. A task that fails in a worker
     is done again here, so that its error is raised (and reported) as a serial build raises it.
-    Returns the link targets of the pages rendered in workers (see checks.PageLinks).
+    Returns the link targets of the pages rendered in workers (see checks.PageLinks), and for each
+    page rendered, the articles whose length its templates read (see render.counts_read).
 
     A warm build keeps most pages as they are (``keep``): which ones is found here first, so that
     the workers get only the pages to render, and none are started for a handful (forking a
     process that holds a whole site costs more than rendering a few dozen pages).
     """
     found: dict[str, tuple[str, ...]] = {}
+    read: dict[str, frozenset[str]] = {}
     if out.previous:
         rest = []
         for renderer, job in tasks:
@@ -1067,33 +1095,35 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
         tasks = rest
     if jobs <= 1 or len(tasks) < FORK_FROM or not FORK:
         for renderer, job in tasks:
-            emit(renderer, job)
+            _, read[job.path] = counts_read(functools.partial(emit, renderer, job))
             advance(1)
-        return found
+        return found, read
 
-    def work(indices: Sequence[int]) -> list[tuple[int, Written, bool, tuple[str, ...] | None] | int]:
-        done: list[tuple[int, Written, bool, tuple[str, ...] | None] | int] = []
+    def work(indices: Sequence[int]) -> list[tuple[int, Written, bool, tuple[str, ...] | None, frozenset[str]] | int]:
+        done: list[tuple[int, Written, bool, tuple[str, ...] | None, frozenset[str]] | int] = []
         for i in indices:
             renderer, job = tasks[i]
             try:
-                data = emit(renderer, job)
+                data, counted = counts_read(functools.partial(emit, renderer, job))
             except Exception:  # done again in the main process, which reports it
                 done.append(i)
                 continue
             targets = links.targets(job.path, data) if data is not None and job.path.endswith(".html") else None
-            done.append((i, out.manifest[job.path], job.path in out.changed, targets))
+            done.append((i, out.manifest[job.path], job.path in out.changed, targets, counted))
         return done
 
     for result in run(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK):
         if isinstance(result, int):
-            emit(*tasks[result])
+            renderer, job = tasks[result]
+            _, read[job.path] = counts_read(functools.partial(emit, renderer, job))
             continue
-        i, entry, changed, targets = result
+        i, entry, changed, targets, counted = result
         path = tasks[i][1].path
         out.adopt(path, entry, changed)
+        read[path] = counted
         if targets is not None:
             found[path] = targets
-    return found
+    return found, read
 
 
 def link_keys(index: LinkIndex, article: Article, specs: tuple[tuple[str, tuple[str, str] | None], ...]

@@ -7,6 +7,7 @@ import hashlib
 import math
 import traceback
 from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -281,12 +282,64 @@ class Site:
         return self._own_converters[article.key]
 
 
+# An article's length, as its view gives it. Paragraphs written while previewing change it on every
+# save, and few pages show it (the article's own, the theme's home page for its lead article): a
+# rebuild renders a page again for a new length only when the page read it (see counts_read).
+COUNT_FIELDS = frozenset({"cjk_chars", "latin_words", "reading_minutes"})
+# While counts_read renders a page: the keys of the articles whose length the templates read. A
+# context variable, not an attribute of the environment, which every page of an edition shares.
+_COUNTS_READ: ContextVar[set[str] | None] = ContextVar("sitegen_counts_read", default=None)
+T = TypeVar("T")
+
+
+def counts_read(render: Callable[[], T]) -> tuple[T, frozenset[str]]:
+    """What ``render`` returns, and the articles whose length (COUNT_FIELDS) its templates read."""
+    read: set[str] = set()
+    token = _COUNTS_READ.set(read)
+    try:
+        return render(), frozenset(read)
+    finally:
+        _COUNTS_READ.reset(token)
+
+
+class SiteEnvironment(jinja2.Environment):
+    """Jinja's environment, noting which articles' lengths templates read (see counts_read).
+
+    Templates reach an attribute through getattr (``view.reading_minutes``, the ``attr`` filter) or
+    getitem (``view["reading_minutes"]``, filters given ``attribute=``); both are Jinja's own but for
+    the note. (Printing a whole view, its repr, is not noted.)
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute in COUNT_FIELDS and isinstance(obj, ArticleView):
+            _note_count(obj)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, ArticleView) and isinstance(argument, str) and argument in COUNT_FIELDS:
+            _note_count(obj)
+        return super().getitem(obj, argument)
+
+
+def _note_count(view: ArticleView) -> None:
+    read = _COUNTS_READ.get()
+    if read is not None:
+        read.add(view.key)
+
+
 def make_environment(settings: Settings) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if settings.templates_path.is_dir():
         loaders.append(jinja2.FileSystemLoader(settings.templates_path))
     loaders.append(jinja2.FileSystemLoader(THEME / "templates"))
-    env = jinja2.Environment(
+    env = SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         trim_blocks=True,

@@ -32,7 +32,7 @@ import threading
 import time
 import traceback
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +129,8 @@ class Preview:
         self.search = SearchIndexer(self)
         self._warnings: set[Diagnostic] = set()
         self._frozen = False  # see rebuild
+        # The files the watcher reported since the last good build; None: unknown, look at all.
+        self._touched: set[Path] | None = None
         self.watched: list[Path] = [source / "content", source / "templates", source / "static",
                                     source / "pyproject.toml"]
 
@@ -137,9 +139,14 @@ class Preview:
         return [p for p in dict.fromkeys(self.watched) if p.exists()] or [self.source]
 
     # -- building ------------------------------------------------------------
-    def rebuild(self, why: str = "", quiet: bool = False) -> bool:
-        """Build what changed and tell the tabs; ``quiet`` says nothing when nothing changed."""
+    def rebuild(self, why: str = "", quiet: bool = False, touched: Iterable[Path] | None = None) -> bool:
+        """Build what changed and tell the tabs; ``quiet`` says nothing when nothing changed.
+
+        ``touched``: the files the watcher reported. Without them, every content file is looked at.
+        """
         started = time.perf_counter()
+        # Kept until a build succeeds: a build that failed may not have read them all.
+        self._touched = None if touched is None or self._touched is None else self._touched | set(touched)
         try:
             settings = load(self.source)
             base_path = Urls(settings.base_url).base_path
@@ -153,7 +160,8 @@ class Preview:
         diagnostics = Diagnostics(settings.site_dir)
         try:
             with self.building:
-                result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state)
+                result = build(settings, self.out_dir, diagnostics=diagnostics, state=self.state,
+                               touched=self._touched)
                 if settings.search and (result.written or result.removed):
                     # Told inside the build lock, which the indexer takes to swap an index in: it
                     # knows of this build before it can finish an older snapshot, and indexes again.
@@ -166,7 +174,9 @@ class Preview:
             self._failed([Diagnostic("sitegen", 1, f"internal error, please report it: {where}")])
             # Start afresh: the failed build may have left the state half-updated.
             self.state = BuildState(index_in_background=True)
+            self._touched = None
             return False
+        self._touched = set()
         if not self._frozen:
             # The first build leaves millions of long-lived objects (every article's tokens) that
             # Python's cyclic collector would otherwise scan again in every full collection, a
@@ -487,7 +497,7 @@ def serve(source: Path, host: str, port: int, open_browser: bool,
                 if changes:
                     names = sorted({_display(Path(p), preview.source) for _, p in changes})
                     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-                    preview.rebuild(f"{shown} changed")
+                    preview.rebuild(f"{shown} changed", touched=[Path(p) for _, p in changes])
                 elif not watching:
                     # The watcher runs from its first yield on: catch up with what changed before.
                     preview.rebuild(quiet=True)

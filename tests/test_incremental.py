@@ -40,9 +40,10 @@ class Live:
         self.out = tmp / "live-out"
         self.fresh_builds = 0
 
-    def build(self) -> BuildResult:
+    def build(self, touched: set[Path] | None = None) -> BuildResult:
         settings = load(self.site.root)
-        return build(settings, self.out, diagnostics=Diagnostics(self.site.root), state=self.state, jobs=self.jobs)
+        return build(settings, self.out, diagnostics=Diagnostics(self.site.root), state=self.state, jobs=self.jobs,
+                     touched=touched)
 
     def assert_same_as_full_build(self) -> None:
         self.fresh_builds += 1
@@ -312,4 +313,65 @@ def test_a_file_beside_an_article_replaced_by_one_of_another_size_reaches_its_ke
     live.build()
     image = HTMLParser((live.out / "zh-hans/c/index.html").read_text(encoding="utf-8")).css_first("img")
     assert (image.attributes["width"], image.attributes["height"]) == ("64", "48")
+    live.assert_same_as_full_build()
+
+
+def test_a_rebuild_told_which_files_changed_looks_at_those_only(live: Live) -> None:
+    """serve passes what its file watcher saw (build's ``touched``); the other files are not read."""
+    content = live.site.root / "content"
+    live.site.write("a.md", article("第一篇文章", "2026-01-01 09:00:00", "软件公司发布了更新的产品。", "[科技]"))
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "市场上的软件新闻更新了。", "[市场]"))
+    result = live.build(touched={content / "a.md", live.site.root / "templates" / "base.html"})
+    assert both("a/index.html") <= result.written
+    assert not both("c/index.html") & result.written
+    result = live.build()  # told nothing: every file is looked at
+    assert both("c/index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_a_touched_file_that_is_new_gone_or_named_another_way_lists_the_folder_again(live: Live) -> None:
+    content = live.site.root / "content"
+    (content / "c.md").unlink()
+    result = live.build(touched={content / "c.md"})
+    assert both("c/index.html") <= result.removed
+    live.assert_same_as_full_build()
+    live.site.write("e.md", article("补上的文章", "2025-12-01 09:00:00", "旧闻。"))
+    result = live.build(touched={content / "e.md"})
+    assert both("e/index.html") <= result.written
+    live.assert_same_as_full_build()
+    live.site.write("a.md", article("第一篇文章", "2026-01-01 09:00:00", "软件公司发布了更新的产品。", "[科技]"))
+    result = live.build(touched={content / "sub" / ".." / "a.md"})
+    assert both("a/index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+def test_a_paragraph_added_reaches_only_the_pages_that_show_the_articles_length(live: Live) -> None:
+    # c's summary is its opening paragraph, which stays; its length changes. The theme shows an
+    # article's length on its own page and, for the newest article, on the home page.
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", "市场上的新闻。\n\n新增的一段。", "[市场]"))
+    result = live.build()
+    assert both("c/index.html") <= result.written
+    shows_c = both("tags/市场/index.html") | both("page/2/index.html") | both("b/index.html") | both("d/index.html")
+    assert not shows_c & result.written
+    live.assert_same_as_full_build()
+    lead = article("第五篇文章", "2026-01-05 09:00:00", "最新的报道。\n\n新增的一段。", "[市场]")
+    live.site.write("e-later.md", lead)
+    result = live.build()
+    assert both("index.html") <= result.written
+    live.assert_same_as_full_build()
+
+
+@pytest.mark.parametrize("length", ['item.cjk_chars', 'item["latin_words"]', 'item|attr("reading_minutes")'])
+def test_a_template_that_lists_articles_with_their_length_shows_the_new_length(live: Live, length: str) -> None:
+    theme = Path(__file__).resolve().parent.parent / "sitegen" / "theme" / "templates" / "_list.html"
+    shown = f"{{{{ item.date_text }}}} · {{{{ {length} }}}}"
+    text = theme.read_text(encoding="utf-8").replace("{{ item.date_text }}", shown)
+    assert text != theme.read_text(encoding="utf-8")
+    (live.site.root / "templates").mkdir()
+    (live.site.root / "templates" / "_list.html").write_text(text, encoding="utf-8")
+    live.build()
+    longer = "市场上的新闻。\n\nA new paragraph, 新增的一段。"
+    live.site.write("c.md", article("第三篇文章", "2026-01-03 09:00:00", longer, "[市场]"))
+    result = live.build()
+    assert both("tags/市场/index.html") <= result.written
     live.assert_same_as_full_build()

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Site, make_site, require
 
+from sitegen.serve import Preview
+
 READY = re.compile(r"serving .* at (http://\S+)")
 # Generous bounds against a hung server; no test passes or fails on how fast anything is.
 START_TIMEOUT = 120
@@ -158,6 +160,30 @@ def test_rebuild_prints_its_time(served: Server) -> None:
     line = served.wait_for(re.compile(r"rebuilt in \d+\.\d+ s")).string
     assert "live.md changed" in line
     assert "第二版的内容" in served.get("/news/zh-hans/live/").body.decode("utf-8")  # type: ignore[attr-defined]
+
+
+def test_an_edit_made_while_the_settings_are_broken_shows_once_they_are_fixed(tmp_path: Path) -> None:
+    """A rebuild reads only the content files the watcher named (Preview.rebuild's ``touched``); one
+    that failed before reading them leaves them for the next. In-process: the real server also
+    rebuilds everything once more when the settings file changes, which would hide a lost edit."""
+    site = make_site(tmp_path / "site", 'title = "预览站"\nsearch = false\n',
+                     {"live.md": article("实时预览", "这是最初的内容。")})
+    lines: list[str] = []
+    preview = Preview(site.root, "127.0.0.1", 8000, tmp_path / "out", lines.append, lines.append)
+    try:
+        assert preview.rebuild()
+        settings = site.root / "pyproject.toml"
+        good = settings.read_text(encoding="utf-8")
+        settings.write_text(good + "[unclosed\n", encoding="utf-8")
+        assert not preview.rebuild(touched=[settings])
+        site.write("live.md", article("实时预览", "设置坏掉时写下的内容。"))
+        assert not preview.rebuild(touched=[site.root / "content" / "live.md"])
+        settings.write_text(good, encoding="utf-8")
+        assert preview.rebuild(touched=[settings]), lines
+        page = (tmp_path / "out" / "zh-hans" / "live" / "index.html").read_text(encoding="utf-8")
+        assert "设置坏掉时写下的内容" in page
+    finally:
+        preview.stop()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
