@@ -20,7 +20,16 @@ import jinja2
 from . import __version__, snapshot
 from .cache import CACHE_DIR, CacheCorrupt, Store
 from .checks import Known, PageLinks, check_output
-from .content import Article, LoadedFiles, date_fallback, find_sources, load_articles, same_front, source_keys
+from .content import (
+    Article,
+    LoadedFiles,
+    date_fallback,
+    find_sources,
+    load_articles,
+    newest_first,
+    same_front,
+    source_keys,
+)
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
@@ -108,7 +117,7 @@ class BuildState:
     env: jinja2.Environment | None = None
     out_dir: Path | None = None
     articles: dict[str, Article] = field(default_factory=dict)  # what the output shows, by key
-    views: dict[tuple[str, str], ArticleView] = field(default_factory=dict)  # (lang, key) -> view
+    views: dict[str, dict[str, ArticleView]] = field(default_factory=dict)  # lang -> key -> view
     paths: dict[str, str] = field(default_factory=dict)  # article key -> site path the views show
     pages: dict[str, Hashable] = field(default_factory=dict)  # output file -> shape it was made from
     # Output file -> the articles whose length (render.COUNT_FIELDS) it shows: a page not in it is
@@ -226,7 +235,7 @@ def load_site(settings: Settings, diagnostics: Diagnostics, keep_going: bool = F
     # Load: every article parsed once (and by a rebuild, only the files that changed).
     articles = load_articles(settings, diagnostics, converter.detect_script,
                              state.sources if state is not None else None, touched)
-    articles.sort(key=lambda a: (-a.date.timestamp(), a.key))
+    newest_first(articles)
     # Resolve: URLs and links between articles; by a rebuild after body edits, only the links of
     # the articles parsed again (every URL and link target is what it was).
     kept = state.resolution if state is not None and _same_fronts(articles, state.articles) else None
@@ -378,9 +387,11 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # An article whose {% asset_img %} file was replaced by one of another size shows another body.
     asset_sizes = {key: tuple((name, images.file_size(path)) for name, path in sorted(files.items()))
                    for key, files in assets.items() if files}
-    for key in [k for k in state.kept_bodies
-                if k[1] not in paths or asset_sizes.get(k[1]) != state.asset_sizes.get(k[1])]:
-        del state.kept_bodies[key]
+    resized = {k for k in asset_sizes.keys() | state.asset_sizes.keys()
+               if asset_sizes.get(k) != state.asset_sizes.get(k)}
+    if resized or not loaded.fronts_kept:  # else every article is still there, its files as they were
+        for key in [k for k in state.kept_bodies if k[1] not in paths or k[1] in resized]:
+            del state.kept_bodies[key]
     # New templates: every page is rendered again, into the output in place (see Patch), which keeps
     # the search index for serve to make again in the background. New settings (templates_key
     # reset by load_site) may change every path: the whole site is written afresh.
@@ -396,27 +407,37 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # summary, terms, URL...) in some edition differs. Pages showing them are rendered again.
     # An article parsed earlier (the same object), at the same URL, with the same terms has the view
     # it had: only the views of the others are made again.
-    kept = {a.key for a in articles if same_terms and state.articles.get(a.key) is a
-            and state.paths.get(a.key) == paths[a.key]}
-    renderers = [EditionRenderer(site, edition, env, {k: v for k in kept if (v := state.views.get((edition.lang, k)))})
-                 for edition in settings.editions]
-    parsed = {a.key for a in articles
-              if state.articles.get(a.key) is not a or asset_sizes.get(a.key) != state.asset_sizes.get(a.key)}
+    parsed = {a.key for a in articles if state.articles.get(a.key) is not a} | (resized & paths.keys())
+    if same_terms and loaded.fronts_kept and state.views:
+        # Every URL and term as it was: the view of every article not parsed again is the one kept
+        # (copied whole, not tested one by one: a rebuild's time goes to what changed).
+        known = {lang: dict(views) for lang, views in state.views.items()}
+        for views in known.values():
+            for key in parsed:
+                views.pop(key, None)
+    else:
+        kept = {a.key for a in articles if same_terms and state.articles.get(a.key) is a
+                and state.paths.get(a.key) == paths[a.key]}
+        known = {lang: {k: v for k in kept if (v := views.get(k))} for lang, views in state.views.items()}
+    renderers = [EditionRenderer(site, edition, env, known.get(edition.lang)) for edition in settings.editions]
     if loaded.fronts_kept and state.views:
         # Only the articles parsed again may show otherwise: every other view is the one kept.
         made = {(r.lang, key): r.views[key] for r in renderers for key in parsed}
-        views = {**state.views, **made}
+        views = {lang: dict(kept_views) for lang, kept_views in state.views.items()}
+        for (lang, key), view in made.items():
+            views[lang][key] = view
     else:
-        made = views = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
+        made = {(r.lang, key): view for r in renderers for key, view in r.views.items()}
+        views = {r.lang: dict(r.views.items()) for r in renderers}
     # A page is made again when the view of an article it shows changed, or the body of one whose
     # body it shows (PageJob.bodies) may have: a body edit that leaves the article's title and
     # summary alone does not reach the pages of its neighbours and related articles.
-    viewed = {key for (lang, key), view in made.items() if (old := state.views.get((lang, key))) is not view
-              and old != view}
+    viewed = {key for (lang, key), view in made.items()
+              if (old := state.views.get(lang, {}).get(key)) is not view and old != view}
     # Of those, the views that differ in more than the article's length (a paragraph added changes
     # only that): a page is rendered again for a new length only when it read the old one.
     reviewed = {key for (lang, key), view in made.items() if key in viewed and not _same_but_length(
-        state.views.get((lang, key)), view)}
+        state.views.get(lang, {}).get(key), view)}
     changed = parsed | viewed
     # Without a previous output to patch, everything is written into a fresh staging folder.
     patching = bool(state.pages) and state.out_dir == out_dir and out_dir.is_dir()
@@ -724,7 +745,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             dates[path] = fallback(path)
         if stub is not None:
             stubs.append(replace(stub, date=dates[path][0]) if undated else stub)
-    stubs.sort(key=lambda a: (-a.date.timestamp(), a.key))
+    newest_first(stubs)
     edited = _edited_bodies(last, sources, digests_before, digests, scans) if not dates else None
 
     # Resolve: URLs and links between articles, before any body is parsed; and the taxonomy, also

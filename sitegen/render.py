@@ -136,12 +136,13 @@ class ArticleView:
 
 class OnDemand(Mapping[str, Made], Generic[Source, Made]):
     """Values by key, each made from its source when first asked for: a warm build renders the few
-    pages a change reaches and needs the views (or links) of only the articles they show."""
+    pages a change reaches and needs the views (or links) of only the articles they show.
+    ``known``: values already made, for keys of ``sources`` only."""
 
     def __init__(self, sources: Mapping[str, Source], make: Callable[[Source], Made],
                  known: Mapping[str, Made] | None = None) -> None:
         self._sources, self._make = sources, make
-        self._made = {k: v for k, v in (known or {}).items() if k in sources}
+        self._made = dict(known or {})
 
     def __getitem__(self, key: str) -> Made:
         if key in self._made:
@@ -356,10 +357,6 @@ def page_count(items: int, size: int) -> int:
     return max(1, math.ceil(items / size))
 
 
-def paginate(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i * size:(i + 1) * size] for i in range(page_count(len(items), size))]
-
-
 def page_path(base: str, number: int) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
@@ -530,20 +527,23 @@ class EditionRenderer:
 
     def listing(self, template: str, base: str, title: str, kind: str, articles: Sequence[Article],
                 wanted: Callable[[str], bool], shape: Hashable = (), **extra: Any) -> Iterator[PageJob]:
-        pages = paginate(list(articles), self.site.settings.page_size)
-        for number, chunk in enumerate(pages, 1):
+        size = self.site.settings.page_size
+        count = page_count(len(articles), size)
+        for number in range(1, count + 1):
             path = page_path(base, number)
             if not wanted(path):
                 continue
+            # Sliced per page wanted: a rebuild wants a few pages of the home page's thousands.
+            chunk = articles[(number - 1) * size:number * size]
             pagination = {
                 "number": number,
-                "count": len(pages),
+                "count": count,
                 "prev": self.href(page_path(base, number - 1)) if number > 1 else None,
-                "next": self.href(page_path(base, number + 1)) if number < len(pages) else None,
+                "next": self.href(page_path(base, number + 1)) if number < count else None,
             }
             items = [self.views[a.key] for a in chunk]
             keys = tuple(a.key for a in chunk)
-            yield self.job(template, path, title, kind, (shape, keys, number, len(pages)),
+            yield self.job(template, path, title, kind, (shape, keys, number, count),
                            frozenset(keys), newest(items), items=items, pagination=pagination, **extra)
 
     def dep_key(self, key: str) -> str:
