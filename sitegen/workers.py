@@ -29,7 +29,7 @@ from .convert import Converter
 from .diagnostics import Diagnostic, Diagnostics
 from .images import LocalImages
 from .links import LinkIndex, asset_names, image_sources, link_specs, link_state, resolve_links
-from .render import THEME, ArticleTexts, BodyWriter
+from .render import THEME, ArticleTexts, BodyWriter, join_parts
 from .settings import Settings
 from .urls import Urls
 
@@ -201,25 +201,23 @@ def _texts(job: Job, writer: BodyWriter, urls: Urls, images: LocalImages, articl
                 return converter.with_glossary(target.glossary).text(target.title, target.lang, lang)
             return converter.text(target.title, target.lang, lang)
 
-        linked: list[str] = []
-
-        def href_of(key: str, prefix: str = edition.prefix, linked: list[str] = linked) -> str:
-            linked.append(key)
+        def href_of(key: str, prefix: str = edition.prefix) -> str:
             return urls.href(f"{prefix}/{job.paths[key]}")
 
         def url_of(key: str, prefix: str = edition.prefix) -> str:
             return urls.absolute(f"{prefix}/{job.paths[key]}")
 
-        # Each text converted once per edition, whichever variants of the body are rendered.
-        texts = writer.converted(article, lang)
+        # Each text converted and the body rendered once per edition: pages and feeds differ only
+        # in how they link other articles (by path, by full URL), which joining the parts fills in.
+        parts = writer.parts(article, lang, writer.converted(article, lang), title_of, images.size,
+                             lambda name: images.file_size(assets[name]) if name in assets else None)
         variants = [(digests, href_of)] + ([(feed_digests, url_of)] if article.key in job.in_feeds else [])
         for found, link in variants:
-            if found is feed_digests and not linked:
+            if found is feed_digests and all(type(part) is str for part in parts):
                 # A body that links no other article reads the same with absolute URLs.
                 found[lang] = digests[lang]
                 continue
-            html = writer.html(article, lang, texts, link, title_of, images.size,
-                               lambda name: images.file_size(assets[name]) if name in assets else None).encode()
+            html = join_parts(parts, link).encode()
             found[lang] = digest(html)
             bodies[found[lang]] = compress(html)
     return ArticleTexts(titles, summaries, digests, feed_digests)
