@@ -48,9 +48,13 @@ def interrupt(site: Site, sig: signal.Signals) -> subprocess.CompletedProcess[st
     The signal goes to the build's whole process group, as a terminal's Ctrl-C does (and so that
     any worker processes get it too).
     """
+    # With Ctrl-C's default action, as a terminal's foreground command has it: a shell script's
+    # background job (how CI may start pytest) ignores SIGINT, and a child inherits that, so Python
+    # in it would never raise KeyboardInterrupt and the build would run to the end.
     proc = subprocess.Popen([sys.executable, "-m", "sitegen.cli", "build", "--source", str(site.root), "-q"],
                             cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
