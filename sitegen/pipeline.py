@@ -55,7 +55,7 @@ from .render import (
 from .review import Review, ReviewError, review_articles
 from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
-from .sitemap import SITEMAP_FILE, Listed, robots_txt, sitemap
+from .sitemap import Listed, is_sitemap_file, robots_txt, sitemaps
 from .snapshot import Inputs
 from .taxonomy import KINDS, Taxonomy, build_taxonomy
 from .urls import Urls, file_for, safe_path
@@ -133,6 +133,7 @@ class BuildState:
     # page's output file: a body edit renders again only the pages showing an edited article.
     dependents: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     page_files: set[str] = field(default_factory=set)
+    sitemap_files: tuple[str, ...] = ()  # what the last full build wrote (see sitemap.sitemaps)
     page_counts: dict[str, int] = field(default_factory=dict)  # pages per edition
     # sitegen serve makes the search index in the background (serve.SearchIndexer), so that the
     # first build and a settings edit show the site without waiting for Pagefind.
@@ -536,8 +537,18 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                     # edition, seconds per thousand pages, too slow for a preview's every keystroke.
                     shapes.update((p, s) for p, s in previous.items() if s == SEARCH_INDEX)
             if reach is None:
-                # For search engines: every page of every edition with its twins.
-                emit(PageJob(SITEMAP_FILE, tuple(listed), frozenset(), lambda: sitemap(listed, settings, site.urls)))
+                # For search engines: every page of every edition with its twins. The files are
+                # known without making them while the pages listed are the same (see sitemaps).
+                listing = tuple(listed)
+                made = functools.cache(lambda: sitemaps(listed, settings, site.urls))
+                old = previous.get(state.sitemap_files[0]) if state.sitemap_files else None
+                if old is not None and all(previous.get(p) is old for p in state.sitemap_files) and old == listing:
+                    # The last build's shape object, so that emit compares it by identity.
+                    listing, sitemap_files = old, list(state.sitemap_files)
+                else:
+                    sitemap_files = list(made())
+                for name in sitemap_files:
+                    emit(PageJob(name, listing, frozenset(), lambda name=name: made()[name]))
             emit(fixed("robots.txt", robots_txt(site.urls)))
             # The output checks itself: every link must stay under the base path and land.
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
@@ -567,7 +578,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
         state.resolution = (resolved, loaded.index, loaded.reported) if loaded.index is not None else None
         if reach is None:
             state.dependents, state.page_counts = {}, pages
-            state.page_files = {output for _, _, output, _ in plan} | {SITEMAP_FILE}
+            state.page_files = {output for _, _, output, _ in plan} | set(sitemap_files)
+            state.sitemap_files = tuple(sitemap_files)
         for lang, path, _, deps in plan:
             for key in deps:
                 if key in paths:
@@ -881,8 +893,13 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                 # For search engines: every page of every edition with its twins. Kept like a page
                 # while the pages it lists are the same: it takes seconds to make at scale.
                 sitemap_key = digest(page_key, repr(listed))
-                if not out.keep(SITEMAP_FILE, sitemap_key):
-                    out.write(SITEMAP_FILE, sitemap(listed, settings, site.urls), sitemap_key)
+                made = functools.cache(lambda: sitemaps(listed, settings, site.urls))
+                # The files the last build made from the same pages are the files this one would.
+                kept_files = sorted(p for p, entry in previous.items()
+                                    if is_sitemap_file(p) and entry[0] == sitemap_key)
+                for name in kept_files or list(made()):
+                    if not out.keep(name, sitemap_key):
+                        out.write(name, made()[name], sitemap_key)
             else:
                 # The same pages as last time (the sitemap too), and none the edits reach but those
                 # looked at above.

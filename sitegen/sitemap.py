@@ -2,10 +2,15 @@
 
 Google reads the language twins of a page from ``xhtml:link rel="alternate" hreflang`` in the
 sitemap as well as from the page's <head>; both say the same, from the same URLs.
+
+One sitemap file may hold 50,000 URLs and 50 MB (the sitemaps.org protocol; crawlers reject a larger
+one), which a site of 17,000 articles in two editions passes. A larger site gets a sitemap index
+as sitemap.xml, naming sitemap-1.xml, sitemap-2.xml... that hold the URLs in the same order.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +24,10 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 SITEMAP_FILE = "sitemap.xml"
 # Pages that must not be in a sitemap: a 404 page is not a page anyone should land on.
 UNLISTED = frozenset({"404.html", "search/"})  # the search page answers queries; it is not content
+MAX_URLS = 50_000
+MAX_BYTES = 50 * 1024 * 1024
+_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")
 
 
 @dataclass(frozen=True)
@@ -30,34 +39,72 @@ class Listed:
     lastmod: datetime | None
 
 
-def sitemap(pages: list[Listed], settings: Settings, urls: Urls) -> str:
-    """Written as text (see xml_text): for 30,000 URLs, 0.4 s against 0.6 s through a tree."""
+def is_sitemap_file(path: str) -> bool:
+    """Whether an output file is one sitemaps() writes."""
+    return path == SITEMAP_FILE or _PART.fullmatch(path) is not None
+
+
+def sitemaps(pages: list[Listed], settings: Settings, urls: Urls) -> dict[str, str]:
+    """Output file -> text: sitemap.xml with every listed page, or, past MAX_URLS or MAX_BYTES, a
+    sitemap index there and the files it names.
+
+    Written as text (see xml_text): for 30,000 URLs, 0.4 s against 0.6 s through a tree.
+    """
     editions = {e.lang: e for e in settings.editions}
     default = settings.default_edition
     in_edition: dict[str, set[str]] = {}
     for page in pages:
         in_edition.setdefault(page.path, set()).add(page.lang)
 
-    lines = []
+    # Each URL's lines and its lastmod, cut into files as they fill up.
+    parts: list[tuple[list[str], datetime | None]] = []
+    lines: list[str] = []
+    count, size, newest = 0, 0, None
+    limit = MAX_BYTES - len(_urlset_open()) - len("</urlset>\n")
     for page in pages:
         if page.path.rsplit("/", 1)[-1] in UNLISTED:
             continue
-        lines += ["  <url>", leaf(2, "loc", urls.absolute(f"{editions[page.lang].prefix}/{page.path}"))]
+        entry = ["  <url>", leaf(2, "loc", urls.absolute(f"{editions[page.lang].prefix}/{page.path}"))]
         if page.lastmod is not None:
-            lines.append(leaf(2, "lastmod", iso_datetime(page.lastmod)))
+            entry.append(leaf(2, "lastmod", iso_datetime(page.lastmod)))
         twins = [e for e in settings.editions if e.lang in in_edition[page.path]]
         for twin in twins:
-            lines.append(leaf(2, "xhtml:link", rel="alternate", hreflang=twin.lang,
+            entry.append(leaf(2, "xhtml:link", rel="alternate", hreflang=twin.lang,
                               href=urls.absolute(f"{twin.prefix}/{page.path}")))
         if default in twins:
-            lines.append(leaf(2, "xhtml:link", rel="alternate", hreflang="x-default",
+            entry.append(leaf(2, "xhtml:link", rel="alternate", hreflang="x-default",
                               href=urls.absolute(f"{default.prefix}/{page.path}")))
-        lines.append("  </url>")
-    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
-    if not lines:
-        return f'{head}<urlset xmlns="{SITEMAP_NS}" />\n'
+        entry.append("  </url>")
+        bytes_ = sum(len(line.encode()) + 1 for line in entry)
+        if count and (count == MAX_URLS or size + bytes_ > limit):
+            parts.append((lines, newest))
+            lines, count, size, newest = [], 0, 0, None
+        lines += entry
+        count, size = count + 1, size + bytes_
+        if page.lastmod is not None and (newest is None or page.lastmod > newest):
+            newest = page.lastmod
+    parts.append((lines, newest))
+    if len(parts) == 1:
+        return {SITEMAP_FILE: _urlset(lines)}
+    files = {f"sitemap-{n}.xml": _urlset(part) for n, (part, _) in enumerate(parts, 1)}
+    index = [f'{_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">']
+    for name, (_, last) in zip(files, parts, strict=True):
+        index += ["  <sitemap>", leaf(2, "loc", urls.absolute(name))]
+        if last is not None:
+            index.append(leaf(2, "lastmod", iso_datetime(last)))
+        index.append("  </sitemap>")
+    return {SITEMAP_FILE: "\n".join([*index, "</sitemapindex>\n"]), **files}
+
+
+def _urlset_open() -> str:
     # Every URL lists at least its own edition: the xhtml namespace is always in use.
-    return "\n".join([f'{head}<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">', *lines, "</urlset>\n"])
+    return f'{_HEAD}<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">'
+
+
+def _urlset(lines: list[str]) -> str:
+    if not lines:
+        return f'{_HEAD}<urlset xmlns="{SITEMAP_NS}" />\n'
+    return "\n".join([_urlset_open(), *lines, "</urlset>\n"])
 
 
 def robots_txt(urls: Urls) -> str:
