@@ -28,6 +28,8 @@ MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _PART = re.compile(r"sitemap-[1-9][0-9]*\.xml")
+# Every URL lists at least its own edition: the xhtml namespace is always in use.
+_URLSET = f'{_HEAD}<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">'
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,11 @@ def sitemaps(pages: list[Listed], settings: Settings, urls: Urls) -> dict[str, s
     for page in pages:
         in_edition.setdefault(page.path, set()).add(page.lang)
 
-    # Each URL's lines and its lastmod, cut into files as they fill up.
+    # Each URL's element as text, cut into files as they fill up, with the newest lastmod of each.
     parts: list[tuple[list[str], datetime | None]] = []
-    lines: list[str] = []
-    count, size, newest = 0, 0, None
-    limit = MAX_BYTES - len(_urlset_open()) - len("</urlset>\n")
+    entries: list[str] = []
+    size, newest = 0, None
+    limit = MAX_BYTES - len(_URLSET) - len("\n</urlset>\n")
     for page in pages:
         if page.path.rsplit("/", 1)[-1] in UNLISTED:
             continue
@@ -75,17 +77,18 @@ def sitemaps(pages: list[Listed], settings: Settings, urls: Urls) -> dict[str, s
             entry.append(leaf(2, "xhtml:link", rel="alternate", hreflang="x-default",
                               href=urls.absolute(f"{default.prefix}/{page.path}")))
         entry.append("  </url>")
-        bytes_ = sum(len(line.encode()) + 1 for line in entry)
-        if count and (count == MAX_URLS or size + bytes_ > limit):
-            parts.append((lines, newest))
-            lines, count, size, newest = [], 0, 0, None
-        lines += entry
-        count, size = count + 1, size + bytes_
+        text = "\n".join(entry)
+        length = (len(text) if text.isascii() else len(text.encode())) + 1
+        if entries and (len(entries) == MAX_URLS or size + length > limit):
+            parts.append((entries, newest))
+            entries, size, newest = [], 0, None
+        entries.append(text)
+        size += length
         if page.lastmod is not None and (newest is None or page.lastmod > newest):
             newest = page.lastmod
-    parts.append((lines, newest))
+    parts.append((entries, newest))
     if len(parts) == 1:
-        return {SITEMAP_FILE: _urlset(lines)}
+        return {SITEMAP_FILE: _urlset(entries)}
     files = {f"sitemap-{n}.xml": _urlset(part) for n, (part, _) in enumerate(parts, 1)}
     index = [f'{_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">']
     for name, (_, last) in zip(files, parts, strict=True):
@@ -96,15 +99,10 @@ def sitemaps(pages: list[Listed], settings: Settings, urls: Urls) -> dict[str, s
     return {SITEMAP_FILE: "\n".join([*index, "</sitemapindex>\n"]), **files}
 
 
-def _urlset_open() -> str:
-    # Every URL lists at least its own edition: the xhtml namespace is always in use.
-    return f'{_HEAD}<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">'
-
-
-def _urlset(lines: list[str]) -> str:
-    if not lines:
+def _urlset(entries: list[str]) -> str:
+    if not entries:
         return f'{_HEAD}<urlset xmlns="{SITEMAP_NS}" />\n'
-    return "\n".join([_urlset_open(), *lines, "</urlset>\n"])
+    return "\n".join([_URLSET, *entries, "</urlset>\n"])
 
 
 def robots_txt(urls: Urls) -> str:
