@@ -540,15 +540,15 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 # For search engines: every page of every edition with its twins. The files are
                 # known without making them while the pages listed are the same (see sitemaps).
                 listing = tuple(listed)
-                made = functools.cache(lambda: sitemaps(listed, settings, site.urls))
-                old = previous.get(state.sitemap_files[0]) if state.sitemap_files else None
-                if old is not None and all(previous.get(p) is old for p in state.sitemap_files) and old == listing:
+                sitemap_texts = functools.cache(lambda: sitemaps(listed, settings, site.urls))
+                last = previous.get(state.sitemap_files[0]) if state.sitemap_files else None
+                if last is not None and all(previous.get(p) is last for p in state.sitemap_files) and last == listing:
                     # The last build's shape object, so that emit compares it by identity.
-                    listing, sitemap_files = old, list(state.sitemap_files)
+                    listing, sitemap_files = last, list(state.sitemap_files)
                 else:
-                    sitemap_files = list(made())
+                    sitemap_files = list(sitemap_texts())
                 for name in sitemap_files:
-                    emit(PageJob(name, listing, frozenset(), lambda name=name: made()[name]))
+                    emit(PageJob(name, listing, frozenset(), lambda name=name: sitemap_texts()[name]))
             emit(fixed("robots.txt", robots_txt(site.urls)))
             # The output checks itself: every link must stay under the base path and land.
             before = len(diagnostics.errors)  # with --keep-going, articles' errors are already here
@@ -891,15 +891,15 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             kept: set[str] = set()
             if reach is None:
                 # For search engines: every page of every edition with its twins. Kept like a page
-                # while the pages it lists are the same: it takes seconds to make at scale.
+                # while the pages it lists are the same (half a second to make at 10,000 articles).
                 sitemap_key = digest(page_key, repr(listed))
-                made = functools.cache(lambda: sitemaps(listed, settings, site.urls))
+                sitemap_texts = functools.cache(lambda: sitemaps(listed, settings, site.urls))
                 # The files the last build made from the same pages are the files this one would.
                 kept_files = sorted(p for p, entry in previous.items()
                                     if is_sitemap_file(p) and entry[0] == sitemap_key)
-                for name in kept_files or list(made()):
+                for name in kept_files or list(sitemap_texts()):
                     if not out.keep(name, sitemap_key):
-                        out.write(name, made()[name], sitemap_key)
+                        out.write(name, sitemap_texts()[name], sitemap_key)
             else:
                 # The same pages as last time (the sitemap too), and none the edits reach but those
                 # looked at above.
