@@ -7,8 +7,10 @@ script conversion, rendering per edition) works on those tokens, never on render
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core.state_core import StateCore
@@ -86,24 +88,100 @@ def too_deep(state: StateBlock, start_line: int, end_line: int, silent: bool) ->
     return line_paragraph(state, start_line, end_line, silent)
 
 
+def lone_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """markdown-it's paragraph rule, first in line for the paragraph most news articles are made of:
+    one line, then a blank line (or the end).
+
+    Every block construct starts with ASCII punctuation, a digit or indentation, so a line that
+    starts with a letter or any non-ASCII character (a Chinese sentence, a quotation mark) can only
+    begin a paragraph, and the blank line after it ends that paragraph: the tokens are the ones
+    the paragraph rule makes, without asking each of the ten rules before it first (each of them
+    asked again for the next line; a fifth of the parse of a typical article).
+    """
+    if silent:
+        return False
+    next_line = start_line + 1
+    if next_line < state.lineMax and not state.isEmpty(next_line):
+        return False  # more lines: the paragraph rule decides where it ends
+    if state.is_code_block(start_line):
+        return False
+    first = state.src[state.bMarks[start_line] + state.tShift[start_line]]
+    if first.isascii() and not first.isalpha():
+        return False
+    state.line = next_line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start_line, next_line]
+    token = state.push("inline", "", 0)
+    token.content = mdTrim(state.getLines(start_line, next_line, state.blkIndent, False))
+    token.map = [start_line, next_line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+# Where each inline rule of the parser can match, by the text it starts with. markdown-it's text
+# rule stops at every terminator character (":", "%", "+"... too); where no rule matches, the
+# character joins the text. So content where none of these can start comes out of the inline parser
+# as one text token. A rule not named here (a plugin added later) makes every terminator count.
+_INLINE_STARTS = {
+    "text": "", "newline": "\n", "escape": "\\", "backticks": "`", "strikethrough": "~", "emphasis": "*_",
+    "link": "[", "image": "![", "footnote_inline": "^[", "footnote_ref": "[^", "autolink": "<",
+    "html_inline": "<", "entity": "&", "editor_markup": "-{", "template_tag": "{", "tag_link": "[",
+}
+_TWO_CHARS = frozenset({"image", "footnote_inline", "footnote_ref", "editor_markup"})
+_starts_cache: dict[tuple[str, ...], Callable[[str], bool]] = {}
+
+
+def _has_inline_start(md: MarkdownIt) -> Callable[[str], bool]:
+    """Whether an enabled inline rule of ``md`` may match somewhere in a text (see _INLINE_STARTS)."""
+    names = tuple(rule.name for rule in md.inline.ruler.__rules__ if rule.enabled)
+    found = _starts_cache.get(names)
+    if found is not None:
+        return found
+    if not all(name in _INLINE_STARTS for name in names):
+        terminator = md.inline.terminator_re.search
+        found = _starts_cache[names] = lambda text: terminator(text) is not None
+        return found
+    # One character class, searched in C; a character that starts only two-character openings
+    # ("-{", "![") counts when the right one follows.
+    single = {c for n in names if n not in _TWO_CHARS for c in _INLINE_STARTS[n]}
+    second: dict[str, set[str]] = {}
+    for name in _TWO_CHARS & set(names):
+        first, after = _INLINE_STARTS[name]
+        if first not in single:
+            second.setdefault(first, set()).add(after)
+    chars = single | second.keys()
+    search = re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]").search if chars else None
+
+    def has_start(text: str) -> bool:
+        at = search(text) if search is not None else None
+        while at is not None:
+            char, end = at.group(), at.end()
+            if char not in second or text[end:end + 1] in second[char]:
+                return True
+            at = search(text, end)
+        return False
+
+    found = _starts_cache[names] = has_start
+    return found
+
+
 def inline_or_text(state: StateCore) -> None:
     """markdown-it's "inline" core rule, with a shortcut for inline content with nothing to parse.
 
-    Most paragraphs of a news article are plain sentences. Content without any character an inline
-    rule can start at (the inline parser's terminators, which plugins extend) comes out of the
-    inline parser as one text token: it is made here directly, without the parser's state and rule
-    loop (a tenth of the parse of a typical article). Every inline rule ordered before "text"
-    (editor markup, template tags) starts at a terminator ("-", "{").
+    Most paragraphs of a news article are plain sentences. Content where no inline rule can start
+    (see _INLINE_STARTS) comes out of the inline parser as one text token: it is made here directly,
+    without the parser's state and rule loop (for two paragraphs in three of a typical article).
     """
     md = state.md
-    terminator = md.inline.terminator_re.search
+    has_start = _has_inline_start(md)
     for token in state.tokens:
         if token.type != "inline":
             continue
         if token.children is None:
             token.children = []
         content = token.content
-        if content and terminator(content) is None:
+        if content and not has_start(content):
             text = Token("text", "", 0)
             text.content = content
             token.children.append(text)
@@ -152,6 +230,8 @@ def make_parser(*, plain_text: bool = False, html: bool = True,
         md.block.ruler.at("paragraph", line_paragraph)
         md.block.ruler.before("table", "line_ends_block", line_ends_block, {"alt": ["blockquote"]})
         md.core.ruler.push("standalone_headings", standalone_headings)
+    else:
+        md.block.ruler.before("table", "lone_paragraph", lone_paragraph)
     md.core.ruler.push("cjk_softbreak", cjk_softbreak)
     return md
 

@@ -249,3 +249,21 @@ def test_text_with_nothing_to_parse_gives_the_tokens_markdown_it_would(body: str
     reference = make_parser(plain_text=plain_text)
     reference.core.ruler.at("inline", markdown_it_inline)
     assert _tokens(make_parser(plain_text=plain_text).parse(body)) == _tokens(reference.parse(body))
+
+
+# Lines as an editor types them: sentences, and every way a block can start (markers, indentation,
+# underlines, fences, quotes in lists), joined by single or double line breaks.
+line_starts = st.sampled_from(["", "", "", "- ", "1. ", "> ", "    ", "  ", "\t", "# ", "```", "~~~", "***", "---",
+                               "===", "| ", "[^1]: ", "[a]: /x", "<div>", "<!-- ", "\u3000", "“", "A", "é"])
+lines = st.tuples(line_starts, chars).map("".join)
+
+
+@given(body=st.lists(st.tuples(lines, st.sampled_from(["\n", "\n\n", "\n\n\n"])), max_size=12)
+       .map(lambda parts: "".join(line + gap for line, gap in parts)))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_lone_paragraphs_give_the_tokens_markdown_it_would(body: str) -> None:
+    # A one-line paragraph is made directly (markdown.lone_paragraph); markdown-it's own block
+    # rules are the reference.
+    reference = make_parser()
+    reference.block.ruler.disable("lone_paragraph")
+    assert _tokens(make_parser().parse(body)) == _tokens(reference.parse(body))
