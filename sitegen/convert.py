@@ -428,7 +428,10 @@ class Converter:
         self.glossary = glossary
         self._quotes = quotes
         self._directions: dict[tuple[str, str], Direction] = {}
-        self._script_chars: dict[str, str] = {}  # see _learn_scripts
+        # See _learn_scripts; the letters s and t are known from the start, being the marks.
+        self._script_chars: dict[str, str] = {"s": "", "t": ""}
+        # The same as a str.translate() table: "s" and "t" kept, every other known character dropped.
+        self._script_marks: dict[int, str | None] = {ord("s"): None, ord("t"): None}
         self._script_chains: tuple[Chain, Chain] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -467,18 +470,20 @@ class Converter:
         # A character both conversions change counts for neither script.
         self._script_chars.update(dict.fromkeys(to_hant - to_hans, "s"))
         self._script_chars.update(dict.fromkeys(to_hans - to_hant, "t"))
+        self._script_marks.update({ord(c): self._script_chars[c] or None for c in chars})
 
     def detect_script(self, text: str) -> str:
         """'hans' or 'hant': which script a text is written in, by which script's own characters
-        it has more of. Counted in C (a dict lookup mapped over the text): every article is
-        detected on every cold build, and converting samples to compare took 0.4 ms each."""
+        it has more of. Counted in C (str.translate): every article is detected on every cold
+        build, and converting samples to compare took 0.4 ms each."""
         sample = text[:1500]
-        known = self._script_chars
-        new = set(sample).difference(known)
-        if new:
-            self._learn_scripts(new)
-        marks = "".join(map(known.__getitem__, sample))
-        return "hant" if marks.count("t") > marks.count("s") else "hans"
+        marks = sample.translate(self._script_marks)
+        hant, hans = marks.count("t"), marks.count("s")
+        if hant + hans < len(marks):  # characters not seen before are left as they are
+            self._learn_scripts(set(marks).difference(self._script_chars))
+            marks = sample.translate(self._script_marks)
+            hant, hans = marks.count("t"), marks.count("s")
+        return "hant" if hant > hans else "hans"
 
     def text(self, text: str, source: str, target: str) -> str:
         if source == target:

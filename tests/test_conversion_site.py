@@ -298,3 +298,15 @@ def test_demo_traditional_article_says_rengong_zhineng(demo_site: Site) -> None:
     body = text_of(demo_site.html("zh-hans/001_75a6d564d30899f2/"), ".body")
     assert "Anthropic 的“宪法人工智能(Constitutional AI)”方法" in body
     assert "人工智能" in body
+
+
+def test_script_is_told_by_chinese_characters_not_latin_letters(tmp_path: Path) -> None:
+    # The detector marks each character it knows "s" (Simplified), "t" (Traditional) or nothing,
+    # and learns characters as articles bring them. The second article brings only the Latin
+    # letter s, many times, with a Traditional sentence: it is still Traditional.
+    head = "---\ntitle: 軟體{n}\ndate: 2026-02-0{n} 10:00:00\n---\n\n"
+    site = built(tmp_path / "s", files={"a.md": head.format(n=1) + "這是 軟體。\n",
+                                         "b.md": head.format(n=2) + "ss " * 12 + "這是軟體。\n"})
+    for slug in ("a", "b"):
+        assert "这是" in text_of(site.html(f"zh-hans/{slug}/"), ".body")
+        assert "這是" in text_of(site.html(f"zh-hant/{slug}/"), ".body")
