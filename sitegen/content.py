@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from .convert import Glossary, GlossaryError, glossary_from_front_matter
 from .diagnostics import Diagnostic, Diagnostics
-from .frontmatter_formats import SourceError, decode, split
+from .frontmatter_formats import SourceError, Split, decode, split
 from .markdown import DEEPEST, make_parser, plain_text
 from .settings import Settings
 from .urls import safe_path, safe_segment
@@ -308,12 +308,15 @@ def _path_setting(value: Any) -> str | None:
 def load_article(
     path: Path, settings: Settings, parsers: Parsers, diagnostics: Diagnostics,
     detect_script: Callable[[str], str], fallback_date: Callable[[Path], tuple[datetime, str]],
-    raw: bytes | None = None, front_only: bool = False,
+    raw: bytes | None = None, front_only: bool = False, front: Split | None = None,
+    on_split: Callable[[Split], None] | None = None,
 ) -> Article | None:
     """Read one file into an Article, or None when it is a draft or has errors.
 
     Every problem of the file is reported, not only the first, so that one run lists them all.
-    ``raw`` is the file's bytes when the caller has read them. With ``front_only`` the body is
+    ``raw`` is the file's bytes when the caller has read them; ``front`` their front-matter when a
+    front-matter scan of the same bytes split it (Split.without_body), and ``on_split`` is given the
+    split this load makes (for such a scan). With ``front_only`` the body is
     not parsed when the front-matter gives the title: the Article has no tokens and no
     body-derived fields (summary, counts), but everything that decides its URL and how links to
     it read, exactly as a full load gives them.
@@ -327,10 +330,12 @@ def load_article(
             return None
     try:
         text = decode(raw)
-        front = split(text)
+        front = split(text) if front is None else front.with_body(text)
     except SourceError as exc:
         diagnostics.error(path, exc.line, exc.message)
         return None
+    if on_split is not None:
+        on_split(front)
     meta = front.meta
 
     if meta.get("draft") is True or meta.get("published") is False:

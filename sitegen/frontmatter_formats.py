@@ -13,7 +13,7 @@ import codecs
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -121,6 +121,15 @@ class Split:
     source: str  # the front-matter text, for finding the line of a key
     first_line: int  # file line of the front-matter text's first line
     format: str  # "yaml", "toml", "json" or "" (no front-matter)
+    body_start: int = 0  # where the body starts in the file's text
+
+    def without_body(self) -> Split:
+        """The front-matter alone, to split the same text again without reading it (see with_body)."""
+        return replace(self, body="")
+
+    def with_body(self, text: str) -> Split:
+        """The front-matter of ``text`` as this split of the same text found it, with its body."""
+        return replace(self, body=text[self.body_start:])
 
     def line_of(self, key: str) -> int:
         """The file line where ``key`` is set, or the front-matter's first line."""
@@ -173,7 +182,8 @@ def _parsed(text: str, start: int, end: int, body_start: int, fmt: str) -> Split
     source = text[start:end]
     first_line = text.count("\n", 0, start) + 1
     meta = _load(source, fmt, first_line)
-    return Split(meta, text[body_start:], text.count("\n", 0, body_start) + 1, source, first_line, fmt)
+    return Split(meta, text[body_start:], text.count("\n", 0, body_start) + 1, source, first_line, fmt,
+                 body_start)
 
 
 def _load(source: str, fmt: str, first_line: int) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from .content import (
 from .convert import SHIPPED_GLOSSARY, Converter, Glossary, GlossaryError, load_glossary
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
+from .frontmatter_formats import Split
 from .images import LocalImages
 from .links import LinkCache, LinkIndex, build_index, content_target, link_target, link_targets, old_site, resolve_links
 from .output import Output, Patch, UnsafePath, Written, recover
@@ -57,7 +58,7 @@ from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
 from .settings import Settings
 from .sitemap import Listed, is_sitemap_file, robots_txt, sitemaps
 from .snapshot import Inputs
-from .taxonomy import KINDS, Taxonomy, build_taxonomy
+from .taxonomy import KINDS, Taxonomy, build_taxonomy, related_articles
 from .urls import Urls, file_for, safe_path
 from .workers import (
     FORK,
@@ -113,6 +114,9 @@ class BuildState:
     taxonomy: tuple[tuple[Any, ...], Taxonomy] | None = None  # (every article's terms and date, taxonomy)
     settings_key: str = ""  # settings, glossary and sitegen version the cached parses were made with
     templates_key: str = ""
+    # The templates the environment read (it reads each once): a failed build leaves templates_key
+    # at the last good output's, while the environment may hold the templates that failed.
+    env_key: str = ""
     converter: Converter | None = None  # kept: its conversion caches make unchanged texts free
     env: jinja2.Environment | None = None
     out_dir: Path | None = None
@@ -397,8 +401,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # the search index for serve to make again in the background. New settings (templates_key
     # reset by load_site) may change every path: the whole site is written afresh.
     every_page = bool(state.templates_key) and templates != state.templates_key
-    if state.env is None or templates != state.templates_key:
-        state.env = make_environment(settings)
+    if state.env is None or templates != state.templates_key or templates != state.env_key:
+        state.env, state.env_key = make_environment(settings), templates
         state.env.globals["sitegen_version"] = __version__
         if not every_page:
             state.pages.clear()
@@ -744,9 +748,13 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     digests_before = {path: file_digest for path, file_digest in scans}
     unknown = [p for p in sources if (p, digests[p]) not in scans]
     progress.stage("front-matter", len(unknown))
-    for path, found in zip(unknown, run(scan, (settings, converter), unknown, jobs, progress.advance),
-                           strict=True):
-        scans[path, digests[path]] = found
+    # The front-matter of the files scanned now, for the workers that load their bodies next.
+    fronts: dict[str, tuple[str, Split]] = {}
+    for path, (stub, undated, front) in zip(unknown, run(scan, (settings, converter), unknown, jobs,
+                                                             progress.advance), strict=True):
+        scans[path, digests[path]] = stub, undated
+        if front is not None:
+            fronts[keys[path]] = front
     store.put_map("scans", article_key, {(p, digests[p]): scans[p, digests[p]] for p in sources})
     fallback = date_fallback(settings, sources)
     dates = {}
@@ -765,14 +773,14 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # which tells what feeds carry.
     resolved, index = resolve_paths(stubs, settings, diagnostics)
     listed = [s for s in stubs if s.key in resolved.articles]
-    taxonomy = site_taxonomy(listed, settings, converter, store, article_key)
+    taxonomy, relate = site_taxonomy_later(listed, settings, converter, store, article_key)
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
     records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
                        converter, article_key, diagnostics.root, store, jobs, progress, edited is not None,
-                       assets_before)
+                       assets_before, fronts, meanwhile=relate)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[keys[path]].diagnostics)
     if diagnostics.errors:
@@ -1029,6 +1037,15 @@ def site_taxonomy(articles: list[Article], settings: Settings, converter: Conver
                   fingerprint: str = "") -> Taxonomy:
     """The taxonomy, with related articles (see taxonomy.related_articles) when given a ``store``:
     kept there, since they depend on every article's tags and date only and cost seconds at scale."""
+    taxonomy, relate = site_taxonomy_later(articles, settings, converter, store, fingerprint)
+    relate()
+    return taxonomy
+
+
+def site_taxonomy_later(articles: list[Article], settings: Settings, converter: Converter,
+                        store: Store | None = None, fingerprint: str = "") -> tuple[Taxonomy, Callable[[], None]]:
+    """site_taxonomy, and what fills in its related articles when the cache does not know them:
+    for the main process to do while the workers render the bodies (a second at 10,000 articles)."""
     hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     related_id = digest(fingerprint, repr([(a.key, a.tags, a.date) for a in articles])) if store is not None else ""
     known = store.get_object("related", related_id) if store is not None else {}  # {}: none wanted
@@ -1038,12 +1055,18 @@ def site_taxonomy(articles: list[Article], settings: Settings, converter: Conver
         # Converter.text also strips editor markup when no conversion is needed.
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
-        related={k: [by_key[o] for o in others] for k, others in known.items()} if known is not None else None,
+        related={k: [by_key[o] for o in others] for k, others in known.items()} if known is not None else {},
     )
-    if store is not None and known is None:
+    if store is None or known is not None:
+        return taxonomy, lambda: None
+
+    @functools.cache  # once, whoever asks first
+    def relate() -> None:
+        taxonomy.related = related_articles(articles, taxonomy.article_terms)
         store.put_object("related", related_id, {k: [a.key for a in v] for k, v in taxonomy.related.items()})
         store.retain("related", {related_id})
-    return taxonomy
+
+    return taxonomy, relate
 
 
 def in_feeds(articles: list[Article], taxonomy: Taxonomy, settings: Settings) -> frozenset[str]:
@@ -1058,14 +1081,16 @@ def in_feeds(articles: list[Article], taxonomy: Taxonomy, settings: Settings) ->
 def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, tuple[datetime, str]],
              stubs: list[Article], resolved: Paths, index: LinkIndex, feeds: frozenset[str], settings: Settings,
              converter: Converter, article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
-             same_links: bool, assets_before: dict[str, dict[str, Path]]
+             same_links: bool, assets_before: dict[str, dict[str, Path]],
+             fronts: dict[str, tuple[str, Split]] | None = None, meanwhile: Callable[[], None] | None = None
              ) -> dict[str, ArticleRecord]:
     """Every file's ArticleRecord (``keys``: each content file's key, in file order): from the cache
     while still right, else made by the workers.
 
     ``same_links``: every article's URL and title are what the last build checked the cached records
     against (see _edited_bodies), so a record made from the same bytes is still right. Fills
-    ``assets_before`` with what the cache's records of the files made again had as assets."""
+    ``assets_before`` with what the cache's records of the files made again had as assets.
+    ``fronts``: see Job.fronts. ``meanwhile``: see workers.run."""
     records: dict[str, ArticleRecord] = store.get_map("records", article_key) or {}
     by_key = {s.key: s for s in stubs}
     paths = resolved.articles
@@ -1086,9 +1111,10 @@ def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, 
     script_of = {e.lang: e.script for e in settings.editions}
     scripts = {s.key: script_of[s.lang] for s in stubs if s.lang in script_of}
     store.bodies()  # the file and its table made here, before the workers race to make them
-    job = Job(settings, converter, index, paths, dates, article_key, root, feeds, store.bodies_path, scripts)
+    job = Job(settings, converter, index, paths, dates, article_key, root, feeds, store.bodies_path, scripts,
+              fronts or {})
     progress.stage("articles", len(todo))
-    for record in run(render, job, todo, jobs, progress.advance):
+    for record in run(render, job, todo, jobs, progress.advance, meanwhile=meanwhile):
         records[record.key] = record
     store.put_map("records", article_key, records)
     store.retain("records", {article_key})

@@ -18,6 +18,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+from markupsafe import Markup
 
 from .content import Article
 from .convert import Converter, convert_tokens, title_key
@@ -383,6 +384,12 @@ def _note_count(view: ArticleView) -> None:
         read.add(view.key)
 
 
+def _note_counts(keys: frozenset[str]) -> None:
+    read = _COUNTS_READ.get()
+    if read is not None:
+        read.update(keys)
+
+
 def make_environment(settings: Settings) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if settings.templates_path.is_dir():
@@ -395,6 +402,9 @@ def make_environment(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        # A build reads the templates once; serve makes a new environment when they change. Checking
+        # each template file's time on every page took a stat() per template per page.
+        auto_reload=False,
     )
     env.filters["iso"] = iso_datetime
     return env
@@ -429,6 +439,10 @@ class EditionRenderer:
         # Converted texts per article: pages and feeds both render a body, each text is converted once.
         self._texts: dict[str, dict[int, str]] = {}
         self.feeds = feed_links(self, self.site_title, feed_folder())
+        # Each article's list entry, rendered once per heading (see article_item); by the view's id,
+        # with the view kept so that the id stays its own.
+        self._items: dict[tuple[int, str], tuple[ArticleView, Markup, frozenset[str]]] = {}
+        self._item_macro: Any = None
 
     # -- helpers ---------------------------------------------------------------
     def href(self, path: str) -> str:
@@ -526,6 +540,21 @@ class EditionRenderer:
         path = self.site.assets.get(key, {}).get(name)
         return self.site.images.file_size(path) if self.site.images and path else None
 
+    def article_item(self, view: ArticleView, heading: str = "h2") -> Markup:
+        """An article's entry in a list (the theme's _item.html), rendered once and shown on every
+        page that lists it: an article is on several list pages of an edition (the home page's,
+        each of its terms', the archive's, related articles), like Hugo's partialCached."""
+        known = self._items.get((id(view), heading))
+        if known is None or known[0] is not view:
+            if self._item_macro is None:
+                helpers = {"_": self.ui, "href": self.href, "asset": self.site.urls.href, "lang": self.lang}
+                self._item_macro = self.env.get_template("_item.html").make_module(helpers).article_item
+            html, read = counts_read(lambda: self._item_macro(view, heading))
+            known = self._items[(id(view), heading)] = (view, html, read)
+        if known[2]:
+            _note_counts(known[2])  # the page shows the lengths the entry read
+        return known[1]
+
     # -- pages -----------------------------------------------------------------
     def context(self, path: str, title: str, kind: str, **extra: Any) -> dict[str, Any]:
         site, urls = self.site, self.site.urls
@@ -560,6 +589,7 @@ class EditionRenderer:
             "asset": lambda p: urls.href(p),
             "search": self.href("search/") if site.settings.search else None,
             "edition_prefixes": [e.prefix for e in site.settings.editions],
+            "article_item": self.article_item,
             "sections": [(k, self.ui(_SECTION_TITLES[k]), self.href(f"{k}/")) for k in (*KINDS, "archive")],
             **extra,
         }

@@ -27,6 +27,7 @@ from .cache import Bodies
 from .content import Article, load_article, make_parsers
 from .convert import Converter
 from .diagnostics import Diagnostic, Diagnostics
+from .frontmatter_formats import Split
 from .images import LocalImages
 from .links import LinkIndex, asset_names, image_sources, link_specs, link_state, resolve_links
 from .render import THEME, ArticleTexts, BodyWriter, join_parts
@@ -91,6 +92,9 @@ class Job:
     bodies: Path  # where the rendered bodies go (cache.Bodies)
     # article key -> the script the front-matter scan found its text in: not detected twice
     scripts: dict[str, str] = field(default_factory=dict)
+    # article key -> the digest of the bytes the front-matter scan split, and their front-matter
+    # (Split.without_body): not parsed twice when the file is still the same
+    fronts: dict[str, tuple[str, Split]] = field(default_factory=dict)
 
 
 # A date that marks "the front-matter gives none": the build looks the real one up (git) once
@@ -100,13 +104,17 @@ NO_DATE = (datetime(1970, 1, 1, tzinfo=UTC), "")
 
 # -- work done in the workers -----------------------------------------------------------------
 
-def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[tuple[Article | None, bool]]:
-    """Each file's front-matter as an Article without body (see load_article's front_only), and
-    whether it needs a fallback date."""
+Scanned = tuple[Article | None, bool, tuple[str, Split] | None]
+
+
+def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[Scanned]:
+    """Each file's front-matter as an Article without body (see load_article's front_only), whether
+    it needs a fallback date, and the digest of the bytes read with their front-matter (see
+    Job.fronts; None when they cannot be split: load_article reports why)."""
     settings, converter = given
     parsers = make_parsers(html=settings.unsafe_html)
     detect = converter.detect_script
-    out = []
+    out: list[Scanned] = []
     for path in paths:
         undated: list[Path] = []
 
@@ -114,8 +122,15 @@ def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[tuple
             undated.append(p)
             return NO_DATE
 
-        article = load_article(path, settings, parsers, Diagnostics(), detect, no_date, front_only=True)
-        out.append((article, bool(undated)))
+        try:
+            raw: bytes | None = path.read_bytes()
+        except OSError:
+            raw = None  # load_article reads again and reports why it cannot
+        fronts: list[Split] = []
+        article = load_article(path, settings, parsers, Diagnostics(), detect, no_date, raw, front_only=True,
+                               on_split=fronts.append)
+        kept = (digest(raw), fronts[0].without_body()) if raw is not None and fronts else None
+        out.append((article, bool(undated), kept))
     return out
 
 
@@ -138,10 +153,14 @@ def render(job: Job, paths: Sequence[Path]) -> list[ArticleRecord]:
             raw: bytes | None = path.read_bytes()
         except OSError:
             raw = None  # load_article reads again and reports why it cannot
-        made_from = record_digest(digest(raw) if raw is not None else "", job.fingerprint, job.dates.get(path))
+        file_digest = digest(raw) if raw is not None else ""
+        made_from = record_digest(file_digest, job.fingerprint, job.dates.get(path))
         known = job.scripts.get(key)
         detect = job.converter.detect_script if known is None else lambda text, known=known: known
-        article = load_article(path, settings, parsers, diagnostics, detect, lambda p: job.dates[p], raw)
+        scanned = job.fronts.get(key)
+        front = scanned[1] if scanned is not None and raw is not None and scanned[0] == file_digest else None
+        article = load_article(path, settings, parsers, diagnostics, detect, lambda p: job.dates[p], raw,
+                               front=front)
         record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", {}, None)
         if article is not None:
             record.assets = resolve_links([article], diagnostics, index=job.index).get(key, {})
@@ -259,11 +278,16 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
 
 
 def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
-        advance: Callable[[int], None], size: int = CHUNK) -> Iterator[R]:
-    """``fn(given, chunk)`` over ``items`` in chunks, in order; in ``jobs`` processes when it pays."""
+        advance: Callable[[int], None], size: int = CHUNK, meanwhile: Callable[[], None] | None = None
+        ) -> Iterator[R]:
+    """``fn(given, chunk)`` over ``items`` in chunks, in order; in ``jobs`` processes when it pays.
+    ``meanwhile``: work of the main process's own that the results do not need, done while the
+    workers run (first, without workers)."""
     parts = chunks(items, size)
     if jobs <= 1 or len(parts) <= 1:
         # Too little work to be worth starting processes (an edit of one article, a tiny site).
+        if meanwhile is not None:
+            meanwhile()
         for part in parts:
             yield from fn(given, part)
             advance(len(part))
@@ -273,6 +297,9 @@ def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T
     context = multiprocessing.get_context("fork" if FORK else "spawn")
     with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start,
                              initargs=(given,)) as pool:
-        for part, results in zip(parts, pool.map(_call, [(fn, p) for p in parts]), strict=True):
+        results_of = pool.map(_call, [(fn, p) for p in parts])  # every chunk handed out at once
+        if meanwhile is not None:
+            meanwhile()
+        for part, results in zip(parts, results_of, strict=True):
             yield from results
             advance(len(part))
