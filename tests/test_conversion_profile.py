@@ -15,7 +15,14 @@ from pathlib import Path
 import opencc
 import pytest
 
-from sitegen.convert import OPENCC_SHARE, SHIPPED_GLOSSARY, Converter, GlossaryError, load_glossary
+from sitegen.convert import (
+    OPENCC_SHARE,
+    SHIPPED_GLOSSARY,
+    Converter,
+    GlossaryError,
+    glossary_from_front_matter,
+    load_glossary,
+)
 
 PAIRS = Path(__file__).parent / "data" / "conversion_pairs.tsv"
 DATA = tomllib.loads(SHIPPED_GLOSSARY.read_text(encoding="utf-8"))
@@ -143,6 +150,14 @@ def test_names_follow_each_region(converter: Converter) -> None:
 
 def test_house_style_writes_tai_but_keeps_typhoon(converter: Converter) -> None:
     assert converter.text("台风登陆台湾，全台停课", "zh-Hans", "zh-Hant") == "颱風登陸台灣，全台停課"
+
+
+def test_house_style_leaves_a_glossary_term_that_writes_the_other_character(converter: Converter) -> None:
+    # A glossary may ask for 臺 (National Taiwan University writes 臺大): the house style's 臺 -> 台
+    # applies to all other converted text, not to what the glossary wrote.
+    own = converter.with_glossary(glossary_from_front_matter({"台大": "臺大"}, "zh-Hans"))
+    assert own.text("台大的平台在台湾", "zh-Hans", "zh-Hant") == "臺大的平台在台灣"
+    assert converter.text("台大的平台在台湾", "zh-Hans", "zh-Hant") == "台大的平台在台灣"
 
 
 def test_a_space_inside_a_glossary_term(converter: Converter) -> None:
