@@ -880,8 +880,22 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                 for job in feed_jobs(renderer, only):
                     tasks.append((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path))))
                     plan.append((edition.lang, job.path, job.deps))
+            # For search engines: every page of every edition with its twins. Kept like a page while the
+            # pages it lists are the same (half a second to make at 10,000 articles).
+            sitemap_key = digest(page_key, repr(listed)) if reach is None else ""
+            sitemap_texts = functools.cache(lambda: sitemaps(listed, settings, site.urls))
+            # The files the last build made from the same pages are the files this one would.
+            kept_files = sorted(p for p, entry in previous.items() if is_sitemap_file(p) and entry[0] == sitemap_key)
+            linked = {target for key in edited_keys if key in links for target in links[key]}
+
+            def meanwhile() -> None:
+                """What the main process can do while the workers render: the pages are all known."""
+                if reach is None and not kept_files:
+                    sitemap_texts()
+                _remember_dependents(store, plan, set(paths), linked if reach is not None else None)
+
             progress.stage("pages", len(tasks))
-            found, _ = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance)
+            found, _ = emit_pages(tasks, emit, keep, out, PageLinks(site.urls), jobs, progress.advance, meanwhile)
             for page in render_redirects(site, env, resolved.redirects):
                 out.write(file_for(page.path), page.html)
             for page in render_root(site, env):
@@ -898,13 +912,6 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             out.write("robots.txt", robots_txt(site.urls))
             kept: set[str] = set()
             if reach is None:
-                # For search engines: every page of every edition with its twins. Kept like a page
-                # while the pages it lists are the same (half a second to make at 10,000 articles).
-                sitemap_key = digest(page_key, repr(listed))
-                sitemap_texts = functools.cache(lambda: sitemaps(listed, settings, site.urls))
-                # The files the last build made from the same pages are the files this one would.
-                kept_files = sorted(p for p, entry in previous.items()
-                                    if is_sitemap_file(p) and entry[0] == sitemap_key)
                 for name in kept_files or list(sitemap_texts()):
                     if not out.keep(name, sitemap_key):
                         out.write(name, sitemap_texts()[name], sitemap_key)
@@ -939,8 +946,6 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     store.put_map("links", manifest_id, checked)
     store.retain("pages", {manifest_id})
     store.retain("links", {manifest_id})
-    linked = {target for key in edited_keys if key in links for target in links[key]}
-    _remember_dependents(store, plan, set(paths), linked if reach is not None else None)
     result = BuildResult(len(articles), pages, diagnostics, 0.0, out_dir, written, report, changed=changed)
     # A file without a date gets one from git, which the inputs do not cover.
     _remember(store, seen if not dates else None, result, out.manifest,
@@ -1133,8 +1138,10 @@ FORK_FROM = 200
 
 def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
                keep: Callable[[EditionRenderer, PageJob], bool], out: Output, links: PageLinks, jobs: int,
-               advance: Callable[[int], None]) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
-    """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays.
+               advance: Callable[[int], None], meanwhile: Callable[[], None] | None = None
+               ) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays;
+    ``meanwhile``, see workers.run.
 
     Each worker inherits the whole build (site, renderers, the Output) from the fork, renders its
     share of ``tasks`` into the staging folder through its own copy of ``out``, reads the links of
@@ -1158,15 +1165,24 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
                 rest.append((renderer, job))
         tasks = rest
     if jobs <= 1 or len(tasks) < FORK_FROM or not FORK:
+        if meanwhile is not None:
+            meanwhile()
         for renderer, job in tasks:
             _, read[job.path] = counts_read(functools.partial(emit, renderer, job))
             advance(1)
         return found, read
 
+    # The renderer of the pages a worker rendered last: tasks come edition by edition, in order, so
+    # once a worker gets a page of the next edition, the last one's list entries are of no more use.
+    last: list[EditionRenderer] = []
+
     def work(indices: Sequence[int]) -> list[tuple[int, Written, bool, tuple[str, ...] | None, frozenset[str]] | int]:
         done: list[tuple[int, Written, bool, tuple[str, ...] | None, frozenset[str]] | int] = []
         for i in indices:
             renderer, job = tasks[i]
+            if last and last[0] is not renderer:
+                last[0].forget_items()
+            last[:] = [renderer]
             try:
                 data, counted = counts_read(functools.partial(emit, renderer, job))
             except Exception:  # done again in the main process, which reports it
@@ -1176,7 +1192,7 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
             done.append((i, out.manifest[job.path], job.path in out.changed, targets, counted))
         return done
 
-    for result in run(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK):
+    for result in run(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK, meanwhile):
         if isinstance(result, int):
             renderer, job = tasks[result]
             _, read[job.path] = counts_read(functools.partial(emit, renderer, job))

@@ -555,6 +555,10 @@ class EditionRenderer:
             _note_counts(known[2])  # the page shows the lengths the entry read
         return known[1]
 
+    def forget_items(self) -> None:
+        """Let the list entries go (see article_item): a page worker done with this edition."""
+        self._items.clear()
+
     # -- pages -----------------------------------------------------------------
     def context(self, path: str, title: str, kind: str, **extra: Any) -> dict[str, Any]:
         site, urls = self.site, self.site.urls
