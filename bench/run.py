@@ -24,6 +24,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,11 +85,15 @@ class Run:
     peak: int  # bytes, whole process tree: the largest sum of RSS
     peak_pss: int  # bytes, whole process tree: the largest sum of PSS (shared pages counted once)
     load: str
+    cpu: float = 0.0  # seconds of CPU, user and system, of the whole process tree
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> Run:
     """Run a command; wall time and the peak memory of its process tree."""
     before = load()
+    # A process's children's CPU counts in its own once it waited for them: the build's workers in
+    # the build's, the build's in ours.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak, peak_pss = 0, 0
@@ -110,18 +115,20 @@ def timed(cmd: list[str], cwd: Path | None = None) -> Run:
     sampler.start()
     _, stderr = proc.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     done.set()
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.decode()[-3000:]}")
-    return Run(seconds, peak, peak_pss, before)
+    return Run(seconds, peak, peak_pss, before, cpu)
 
 
 def median(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
     return Run(statistics.median(r.seconds for r in runs), max(r.peak for r in runs),
-               max(r.peak_pss for r in runs), middle.load)
+               max(r.peak_pss for r in runs), middle.load, statistics.median(r.cpu for r in runs))
 
 
 def make_site(work: Path, articles: int) -> Path:
@@ -307,18 +314,19 @@ def main() -> None:
         cold_by_size[n] = results["cold"].seconds
         hugo_run = median(hugo_runs) if hugo_runs else None
         if hugo_runs:
-            turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f}"
+            turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
+                        f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})"
                         for m, h in zip(cold, hugo_runs, strict=True)]
         hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html")) if hugo_dir else 0
         pages = sum(1 for _ in (site / "build").rglob("*.html"))
         for case, run in results.items():
             ratio = f"{run.seconds / hugo_run.seconds:.2f}" if hugo_run else "-"
-            rows.append(f"| {n:,} | sitegen, {case} ({pages:,} pages) | {run.seconds:.2f} s | "
+            rows.append(f"| {n:,} | sitegen, {case} ({pages:,} pages) | {run.seconds:.2f} s | {run.cpu:.1f} s | "
                         f"{run.peak_pss / 2**20:,.0f} MB | {run.peak / 2**20:,.0f} MB | {ratio} | {run.load} |")
         if hugo_run:
             rows.append(f"| {n:,} | Hugo, cold, two languages ({hugo_pages:,} pages) | {hugo_run.seconds:.2f} s | "
-                        f"{hugo_run.peak_pss / 2**20:,.0f} MB | {hugo_run.peak / 2**20:,.0f} MB | 1.00 | "
-                        f"{hugo_run.load} |")
+                        f"{hugo_run.cpu:.1f} s | {hugo_run.peak_pss / 2**20:,.0f} MB | {hugo_run.peak / 2**20:,.0f} MB "
+                        f"| 1.00 | {hugo_run.load} |")
 
     lines = [
         "# Build speed", "",
@@ -329,9 +337,10 @@ def main() -> None:
         "forked workers share copy-on-write with the main process counts once (sampled every 200 ms); "
         "the RSS sum (every 20 ms) counts it once per process and overstates what the build takes from "
         "the machine. "
-        "Ratio: time over Hugo's cold build of the same corpus in the same run.", "",
-        "| articles | build | wall | peak memory (PSS) | peak memory (RSS sum) | ratio to Hugo | load |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "CPU: user and system time of the whole process tree (every core's). "
+        "Ratio: wall time over Hugo's cold build of the same corpus in the same run.", "",
+        "| articles | build | wall | CPU | peak memory (PSS) | peak memory (RSS sum) | ratio to Hugo | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
         *rows, "",
         *(f"Cold builds at {n:,} articles, sitegen/Hugo in turns: {'; '.join(t)}." for n, t in turns.items()),
         "",
