@@ -438,9 +438,8 @@ class Converter:
         self.glossary = glossary
         self._quotes = quotes
         self._directions: dict[tuple[str, str], Direction] = {}
-        # See _learn_scripts; the letters s and t are known from the start, being the marks.
-        self._script_chars: dict[str, str] = {"s": "", "t": ""}
-        # The same as a str.translate() table: "s" and "t" kept, every other known character dropped.
+        # Each known character's mark (see _learn_scripts) as a str.translate() table: "s" or "t",
+        # None (dropped) for the rest; the letters s and t are known from the start, being the marks.
         self._script_marks: dict[int, str | None] = {ord("s"): None, ord("t"): None}
         self._script_chains: tuple[Chain, Chain] | None = None
 
@@ -468,7 +467,7 @@ class Converter:
     def _learn_scripts(self, chars: set[str]) -> None:
         """Which script writes each of ``chars`` alone: Simplified ("s") or Traditional ("t") when
         OpenCC's standard conversion to the other script changes it, converted alone (one per line,
-        so that no phrase spans two); "" for every other character, and for one both change.
+        so that no phrase spans two); None for every other character, and for one both change.
         Learned as texts bring new characters: an edit of one article meets a few hundred, not the
         100,000 of the CJK blocks (a third of a second to convert)."""
         if self._script_chains is None:
@@ -476,11 +475,10 @@ class Converter:
         new = sorted(c for c in chars if any(start <= ord(c) < end for start, end in _CJK_BLOCKS))
         to_hant, to_hans = ({c for c, to in zip(new, chain("\n".join(new)).split("\n"), strict=True) if c != to}
                             for chain in self._script_chains) if new else (set(), set())
-        self._script_chars.update(dict.fromkeys(chars, ""))
+        self._script_marks.update(dict.fromkeys(map(ord, chars)))
         # A character both conversions change counts for neither script.
-        self._script_chars.update(dict.fromkeys(to_hant - to_hans, "s"))
-        self._script_chars.update(dict.fromkeys(to_hans - to_hant, "t"))
-        self._script_marks.update({ord(c): self._script_chars[c] or None for c in chars})
+        self._script_marks.update(dict.fromkeys(map(ord, to_hant - to_hans), "s"))
+        self._script_marks.update(dict.fromkeys(map(ord, to_hans - to_hant), "t"))
 
     def detect_script(self, text: str) -> str:
         """'hans' or 'hant': which script a text is written in, by which script's own characters
@@ -490,7 +488,7 @@ class Converter:
         marks = sample.translate(self._script_marks)
         hant, hans = marks.count("t"), marks.count("s")
         if hant + hans < len(marks):  # characters not seen before are left as they are
-            self._learn_scripts(set(marks).difference(self._script_chars))
+            self._learn_scripts({c for c in set(marks) if ord(c) not in self._script_marks})
             marks = sample.translate(self._script_marks)
             hant, hans = marks.count("t"), marks.count("s")
         return "hant" if hant > hans else "hans"

@@ -6,6 +6,7 @@ script conversion, rendering per edition) works on those tokens, never on render
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -129,19 +130,18 @@ _INLINE_STARTS = {
     "html_inline": "<", "entity": "&", "editor_markup": "-{", "template_tag": "{", "tag_link": "[",
 }
 _TWO_CHARS = frozenset({"image", "footnote_inline", "footnote_ref", "editor_markup"})
-_starts_cache: dict[tuple[str, ...], Callable[[str], bool]] = {}
 
 
 def _has_inline_start(md: MarkdownIt) -> Callable[[str], bool]:
     """Whether an enabled inline rule of ``md`` may match somewhere in a text (see _INLINE_STARTS)."""
     names = tuple(rule.name for rule in md.inline.ruler.__rules__ if rule.enabled)
-    found = _starts_cache.get(names)
-    if found is not None:
-        return found
+    return _start_test(names, md.inline.terminator_re)
+
+
+@functools.cache  # per set of rules: a parser's rules change only when a plugin is added
+def _start_test(names: tuple[str, ...], terminators: re.Pattern[str]) -> Callable[[str], bool]:
     if not all(name in _INLINE_STARTS for name in names):
-        terminator = md.inline.terminator_re.search
-        found = _starts_cache[names] = lambda text: terminator(text) is not None
-        return found
+        return lambda text: terminators.search(text) is not None
     # One character class, searched in C; a character that starts only two-character openings
     # ("-{", "![") counts when the right one follows.
     single = {c for n in names if n not in _TWO_CHARS for c in _INLINE_STARTS[n]}
@@ -162,8 +162,7 @@ def _has_inline_start(md: MarkdownIt) -> Callable[[str], bool]:
             at = search(text, end)
         return False
 
-    found = _starts_cache[names] = has_start
-    return found
+    return has_start
 
 
 def inline_or_text(state: StateCore) -> None:

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import math
 import traceback
-from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -379,12 +379,10 @@ class SiteEnvironment(jinja2.Environment):
 
 
 def _note_count(view: ArticleView) -> None:
-    read = _COUNTS_READ.get()
-    if read is not None:
-        read.add(view.key)
+    _note_counts((view.key,))
 
 
-def _note_counts(keys: frozenset[str]) -> None:
+def _note_counts(keys: Iterable[str]) -> None:
     read = _COUNTS_READ.get()
     if read is not None:
         read.update(keys)
