@@ -725,6 +725,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     # The cache's Path objects, not new ones: the same paths key every map the cache gives back.
     sources = find_sources(settings.content_path, known)
     keys = source_keys(settings.content_path, sources)
+    # By path and bytes: what a file's front-matter says depends on both (a slug from a file name).
+    scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_map("scans", article_key) or {}
+    # What each file's bytes were at the last build (its scans are those it used).
+    digests_before = {path: file_digest for path, file_digest in scans}
     progress.stage("reading", len(sources))
     digests: dict[Path, str] = {}
     statuses: dict[Path, snapshot.Status] = {}
@@ -735,26 +739,25 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         found = known.get(path)
         if found is not None and status is not None and found[0] == status:
             digests[path] = found[1]
-        else:
+        elif path in digests_before:
             try:
                 digests[path] = digest(path.read_bytes())
             except OSError:
                 digests[path] = ""  # load_article reports it
+        # A file never scanned is scanned whatever its bytes: read and hashed once, by the scan (in
+        # the workers; a cold build's every file).
         progress.advance()
-    store.put_map("digests", "content", {p: (s, digests[p]) for p, s in statuses.items() if digests[p]})
-    # By path and bytes: what a file's front-matter says depends on both (a slug from a file name).
-    scans: dict[tuple[Path, str], tuple[Article | None, bool]] = store.get_map("scans", article_key) or {}
-    # What each file's bytes were at the last build (its scans are those it used).
-    digests_before = {path: file_digest for path, file_digest in scans}
-    unknown = [p for p in sources if (p, digests[p]) not in scans]
+    unknown = [p for p in sources if p not in digests or (p, digests[p]) not in scans]
     progress.stage("front-matter", len(unknown))
     # The front-matter of the files scanned now, for the workers that load their bodies next.
     fronts: dict[str, tuple[str, Split]] = {}
-    for path, (stub, undated, front) in zip(unknown, run(scan, (settings, converter), unknown, jobs,
-                                                             progress.advance), strict=True):
+    for path, (stub, undated, file_digest, front) in zip(unknown, run(scan, (settings, converter), unknown, jobs,
+                                                                       progress.advance), strict=True):
+        digests.setdefault(path, file_digest)
         scans[path, digests[path]] = stub, undated
         if front is not None:
-            fronts[keys[path]] = front
+            fronts[keys[path]] = file_digest, front
+    store.put_map("digests", "content", {p: (s, digests[p]) for p, s in statuses.items() if digests[p]})
     store.put_map("scans", article_key, {(p, digests[p]): scans[p, digests[p]] for p in sources})
     fallback = date_fallback(settings, sources)
     dates = {}

@@ -104,13 +104,15 @@ NO_DATE = (datetime(1970, 1, 1, tzinfo=UTC), "")
 
 # -- work done in the workers -----------------------------------------------------------------
 
-Scanned = tuple[Article | None, bool, tuple[str, Split] | None]
+# (article without body, whether it needs a fallback date, digest of the bytes read ("" when they
+# could not be), their front-matter split when they could be split)
+Scanned = tuple[Article | None, bool, str, Split | None]
 
 
 def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[Scanned]:
     """Each file's front-matter as an Article without body (see load_article's front_only), whether
-    it needs a fallback date, and the digest of the bytes read with their front-matter (see
-    Job.fronts; None when they cannot be split: load_article reports why)."""
+    it needs a fallback date, the digest of the bytes read, and their front-matter (see Job.fronts;
+    None when they cannot be split: load_article reports why)."""
     settings, converter = given
     parsers = make_parsers(html=settings.unsafe_html)
     detect = converter.detect_script
@@ -129,8 +131,8 @@ def scan(given: tuple[Settings, Converter], paths: Sequence[Path]) -> list[Scann
         fronts: list[Split] = []
         article = load_article(path, settings, parsers, Diagnostics(), detect, no_date, raw, front_only=True,
                                on_split=fronts.append)
-        kept = (digest(raw), fronts[0].without_body()) if raw is not None and fronts else None
-        out.append((article, bool(undated), kept))
+        out.append((article, bool(undated), digest(raw) if raw is not None else "",
+                    fronts[0].without_body() if raw is not None and fronts else None))
     return out
 
 
