@@ -117,26 +117,36 @@ def _links(html: str | bytes) -> list[str]:
 
 
 class _Resolver:
-    """Where a page's URL leads inside the site, remembered: most URLs repeat on every page."""
+    """Where a page's URLs lead inside the site, remembered: most URLs repeat on every page."""
 
     def __init__(self, urls: Urls) -> None:
         self.urls = urls
+        # Root-relative and absolute URLs lead to the same place from every page: remembered by URL
+        # alone; relative ones by the page's folder too.
+        self.anywhere: dict[str, str | None] = {}
         self.memo: dict[tuple[str, str], str | None] = {}
 
     def targets(self, page: str, urls: list[str]) -> tuple[str, ...]:
         """The site paths a page's URLs lead to ("\0" for one leaving the base path), each once."""
         found: dict[str, None] = {}
+        anywhere, memo = self.anywhere, self.memo
         for url in urls:
-            if not url or url.startswith("#"):
+            if not url or url[0] == "#":
                 continue
-            # Root-relative and absolute URLs lead to the same place from every page.
-            key = ("" if url.startswith("/") or "://" in url else page.rpartition("/")[0], url)
-            if key not in self.memo:
-                self.memo[key] = self._site_path(page, url)
-            site_path = self.memo[key]
+            if url[0] == "/" or "://" in url:
+                if url in anywhere:
+                    site_path = anywhere[url]
+                else:
+                    site_path = anywhere[url] = self._site_path(page, url)
+            else:
+                key = (page.rpartition("/")[0], url)
+                if key in memo:
+                    site_path = memo[key]
+                else:
+                    site_path = memo[key] = self._site_path(page, url)
             if site_path is not None:
                 found[site_path] = None
-        return tuple(sys.intern(p) for p in found)
+        return tuple(map(sys.intern, found))
 
     def _site_path(self, page: str, url: str) -> str | None:
         """The site path a URL names; None when it is not this site's; "\0" when it leaves the base path."""
