@@ -130,6 +130,12 @@ def timed(cmd: list[str], cwd: Path | None = None) -> Run:
     return Run(seconds, peak, peak_pss, before, cpu)
 
 
+def in_turns(mine: list[Run], theirs: list[Run]) -> list[str]:
+    """Each turn's wall times, CPU times and their ratios: sitegen's over Hugo's."""
+    return [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
+            f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})" for m, h in zip(mine, theirs, strict=True)]
+
+
 def median(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
@@ -347,12 +353,8 @@ def main() -> None:
         cold_by_size[n] = results["cold"].seconds
         hugo_run = median(hugo_runs) if hugo_runs else None
         if hugo_runs:
-            turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
-                        f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})"
-                        for m, h in zip(cold, hugo_runs, strict=True)]
-            minimal_turns[n] = [f"{m.seconds:.1f}/{h.seconds:.1f} s = {m.seconds / h.seconds:.2f} "
-                                f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})"
-                                for m, h in zip(minimal_runs, hugo_runs, strict=True)]
+            turns[n] = in_turns(cold, hugo_runs)
+            minimal_turns[n] = in_turns(minimal_runs, hugo_runs)
         hugo_pages = sum(1 for _ in (hugo_dir / "public").rglob("*.html")) if hugo_dir else 0
         pages = sum(1 for _ in (site / "build").rglob("*.html"))
         for case, run in results.items():

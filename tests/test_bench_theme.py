@@ -1,6 +1,6 @@
 """The benchmark's templates like Hugo's layouts (bench/minimal-theme): the like-for-like row of
 bench/RESULTS.md is worth something only if they build a whole, working site that shows what the
-Hugo site's layouts show, no less."""
+Hugo site's layouts show, no less and no more."""
 
 from __future__ import annotations
 
@@ -30,11 +30,17 @@ def test_the_minimal_bench_templates_build_the_demo_with_what_hugos_layouts_show
     # No more than Hugo's: no navigation, no metadata in the head.
     assert page.css("nav, header, footer, script, link") == []
 
-    # The home page (Hugo's index.html): every article, newest first, by title and summary.
+    # The home page (Hugo's index.html): every article, newest first, by title and summary. (The
+    # Traditional seeds have no date: they take their files' times, later than the Simplified one's.)
     home = site.html("zh-hans/")
     links = [a.attributes["href"] for a in home.css("ol > li > a")]
     assert sorted(links) == sorted(f"/zh-hans/{Path(s).stem}/" for s in (SIMPLIFIED_SEED, *TRADITIONAL_SEEDS))
-    assert home.css_first("ol > li").text().startswith("Anthropic 在 12 日宣布完成 300 亿美元的 G 轮融资 ")
+    assert links[-1] == f"/zh-hans/{slug}/"
+    item = next(li for li in home.css("ol > li")
+                if li.css_first("a").attributes["href"] == f"/zh-hans/{Path(TRADITIONAL_SEEDS[1]).stem}/")
+    # Its title (converted from the Traditional seed), then its summary.
+    assert item.css_first("a").text() == "Anthropic 在 12 日宣布完成 300 亿美元的 G 轮融资"
+    assert item.text().startswith("Anthropic 在 12 日宣布完成 300 亿美元的 G 轮融资 Anthropic 在 12 日宣布")
 
     # A term page (Hugo's list.html) and the list of terms with counts (terms.html).
     tag = site.html("zh-hans/tags/anthropic/")
