@@ -10,9 +10,12 @@ own segmentation and wins every tie, and conversion stays a single C++ call per 
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import re
+import shutil
+import subprocess
 import tempfile
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -186,9 +189,88 @@ def _first(extra: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return {"type": "group", "match_policy": "short_circuit", "dicts": [extra, node]}
 
 
+def opencc_dict_tool() -> str | None:
+    """OpenCC's ``opencc_dict`` (it ships in the wheel), which writes a binary dictionary out as text."""
+    bundled = OPENCC_SHARE.parent.parent / "bin" / "opencc_dict"
+    return str(bundled) if bundled.is_file() else shutil.which("opencc_dict")
+
+
+def read_dictionary(path: Path) -> dict[str, tuple[str, ...]]:
+    """An OpenCC dictionary file (text, or ocd2 through ``opencc_dict``): key -> its alternatives,
+    the first being the one OpenCC converts to. Raises OSError when it cannot be read."""
+    if path.suffix == ".ocd2":
+        tool = opencc_dict_tool()
+        if tool is None:
+            raise OSError("OpenCC's opencc_dict tool is neither in the opencc wheel nor on PATH")
+        with tempfile.TemporaryDirectory(prefix="sitegen-opencc-") as tmp:
+            out = Path(tmp) / "dict.txt"
+            proc = subprocess.run([tool, "-i", str(path), "-o", str(out), "-f", "ocd2", "-t", "text"],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0 or not out.is_file():
+                raise OSError(f"cannot read OpenCC dictionary {path}: {proc.stderr.strip()}")
+            text = out.read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        key, _, values = line.partition("\t")
+        if key and values:
+            table.setdefault(key, tuple(values.split(" ")))
+    return table
+
+
+@functools.cache
+def _shipped_dictionary(path: Path) -> dict[str, str]:
+    # Memoised for the process: these files are part of the installed package and never change,
+    # and every Chain (each direction, its character-only twin, script detection) reads the same few.
+    return {k: v[0] for k, v in read_dictionary(path).items()}
+
+
+def _entries(node: dict[str, Any], *, keys_only: bool) -> dict[str, str] | None:
+    """A dictionary node (a file, or a group of them) as one table that OpenCC, matching the longest
+    key at each place, matches exactly as it matches the node; None when that cannot be done.
+
+    A short_circuit group takes the longest key of the first member with any match, so a later
+    member's key counts only where no earlier member's key is a prefix of it (or it itself): where
+    one is, the earlier member matches there first. A union group takes the longest key of all its
+    members: merging is exact unless two members give one key different outputs (which then only
+    matters when the outputs are used: not for segmentation, which reads key lengths only).
+    """
+    if node.get("type") != "group":
+        file = Path(node.get("file", ""))
+        if node.get("type") not in ("text", "ocd2") or not file.is_file():
+            return None
+        try:
+            if file.parent == OPENCC_SHARE:
+                return _shipped_dictionary(file)
+            return {k: v[0] for k, v in read_dictionary(file).items()}
+        except OSError:
+            return None
+    parts = [_entries(d, keys_only=keys_only) for d in node["dicts"]]
+    if any(p is None for p in parts):
+        return None
+    merged: dict[str, str] = {}
+    if node.get("match_policy", "short_circuit") == "union":
+        for part in parts:
+            for key, value in part.items():  # type: ignore[union-attr]
+                if merged.setdefault(key, value) != value and not keys_only:
+                    return None
+        return merged
+    earlier: set[str] = set()
+    starts: set[str] = set()  # first characters of earlier keys: most keys are cleared by this alone
+    for part in parts:
+        assert part is not None
+        merged.update((k, v) for k, v in part.items()
+                      if k[0] not in starts or not any(k[:n] in earlier for n in range(1, len(k) + 1)))
+        earlier.update(part)
+        starts.update(k[0] for k in part)
+    return merged
+
+
 # OpenCC's text dictionaries separate alternatives with spaces, so a space inside a glossary
 # term's output ("AI 產業") is written as this noncharacter and turned back after conversion.
 _SPACE = "\ufdd0"
+_CONTROL = re.compile(r"[\t\n\r]")
 
 
 class Chain:
@@ -226,7 +308,31 @@ class Chain:
                         step = _first(self._dict_file(Path(tmp), f"{i}-style-keep.txt",
                                                       {v: v for v in pairs.values()}), step)
                     config["conversion_chain"].append({"dict": step})
+                config = self._flattened(config, Path(tmp), str(i))
                 self._stages.append(opencc.OpenCC(str(self._write(Path(tmp), str(i), config))))
+
+    @classmethod
+    def _flattened(cls, config: dict[str, Any], tmp: Path, tag: str) -> dict[str, Any]:
+        """Each dictionary group of ``config`` as one text dictionary that matches exactly as it does.
+
+        OpenCC walks every member of a group at every character (its matcher has one trie per
+        file), and that walk is most of a conversion's time: a site's s2twp with the glossary
+        consults nine files in three steps. One merged table per step converts the same text in
+        under half the time.
+        """
+        def flat(node: dict[str, Any], name: str, keys_only: bool) -> dict[str, Any]:
+            if node.get("type") != "group":
+                return node
+            entries = _entries(node, keys_only=keys_only)
+            return node if entries is None else cls._dict_file(tmp, f"{tag}-{name}.txt", entries)
+
+        if "segmentation" in config:
+            config["segmentation"]["dict"] = flat(config["segmentation"]["dict"], "segmentation", True)
+        for n, step in enumerate(config.get("normalization", [])):
+            step["dict"] = flat(step["dict"], f"normalization{n}", False)
+        for n, step in enumerate(config["conversion_chain"]):
+            step["dict"] = flat(step["dict"], f"step{n}", False)
+        return config
 
     @staticmethod
     def _write(tmp: Path, name: str, config: dict[str, Any]) -> Path:
@@ -266,7 +372,10 @@ class Chain:
         path = tmp / name
         # OpenCC's text dictionaries are "key<TAB>value"; a tab or newline in a term would
         # corrupt the file, so such terms are dropped.
-        lines = sorted(f"{k}\t{v}" for k, v in pairs.items() if k and not re.search(r"[\t\n\r]", k + v))
+        lines = [f"{k}\t{v}" for k, v in pairs.items() if k]
+        if _CONTROL.search("".join(lines).replace("\t", "")):
+            lines = [line for line in lines if not _CONTROL.search(line.replace("\t", "", 1))]
+        lines.sort()
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return {"type": "text", "file": str(path)}
 
@@ -442,12 +551,16 @@ class Converter:
         # None (dropped) for the rest; the letters s and t are known from the start, being the marks.
         self._script_marks: dict[int, str | None] = {ord("s"): None, ord("t"): None}
         self._script_chains: tuple[Chain, Chain] | None = None
+        # Glossary fingerprint -> the converter with that glossary on top: its chains take a
+        # third of a second to compile, and an article's title is converted wherever it is linked.
+        self._layered: dict[str, Converter] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # What a worker process gets: the configuration, not the OpenCC objects (it builds its own).
         state = dict(self.__dict__)
         state["_directions"] = {}
         state["_script_chains"] = None
+        state["_layered"] = {}
         return state
 
     def direction(self, source: str, target: str) -> Direction:
@@ -462,7 +575,11 @@ class Converter:
 
     def with_glossary(self, extra: Glossary) -> Converter:
         """A converter for one article that brings a glossary of its own."""
-        return Converter(self._scripts.items(), self._configs, self.glossary.layered(extra), self._quotes)
+        key = extra.fingerprint
+        if key not in self._layered:
+            self._layered[key] = Converter(self._scripts.items(), self._configs, self.glossary.layered(extra),
+                                           self._quotes)
+        return self._layered[key]
 
     def _learn_scripts(self, chars: set[str]) -> None:
         """Which script writes each of ``chars`` alone: Simplified ("s") or Traditional ("t") when

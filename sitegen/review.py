@@ -19,16 +19,22 @@ from __future__ import annotations
 
 import difflib
 import json
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .content import Article
-from .convert import OPENCC_SHARE, Chain, Converter, Direction, alt_text, text_runs
+from .convert import (
+    OPENCC_SHARE,
+    Chain,
+    Converter,
+    Direction,
+    alt_text,
+    opencc_dict_tool,
+    read_dictionary,
+    text_runs,
+)
 from .editor_markup import split_markup
 from .settings import Settings
 
@@ -113,43 +119,21 @@ class Review:
 
 
 class Dictionaries:
-    """OpenCC's own dictionaries, read as text with the ``opencc_dict`` tool of its wheel."""
+    """OpenCC's own dictionaries, read as text (see convert.read_dictionary)."""
 
     def __init__(self) -> None:
         self._loaded: dict[str, dict[str, tuple[str, ...]]] = {}
-        self._tool = _opencc_dict_tool()
+        if opencc_dict_tool() is None:
+            raise ReviewError("the review report needs OpenCC's opencc_dict tool, which is neither in the "
+                              "opencc wheel nor on PATH")
 
     def get(self, name: str) -> dict[str, tuple[str, ...]]:
         if name not in self._loaded:
-            self._loaded[name] = self._read(name)
+            try:
+                self._loaded[name] = read_dictionary(OPENCC_SHARE / name)
+            except OSError as exc:
+                raise ReviewError(str(exc)) from None
         return self._loaded[name]
-
-    def _read(self, name: str) -> dict[str, tuple[str, ...]]:
-        source = OPENCC_SHARE / name
-        with tempfile.TemporaryDirectory(prefix="sitegen-review-") as tmp:
-            out = Path(tmp) / "dict.txt"
-            proc = subprocess.run([self._tool, "-i", str(source), "-o", str(out), "-f", "ocd2", "-t", "text"],
-                                  capture_output=True, text=True)
-            if proc.returncode != 0 or not out.is_file():
-                raise ReviewError(f"cannot read OpenCC dictionary {source}: {proc.stderr.strip()}")
-            text = out.read_text(encoding="utf-8")
-        table: dict[str, tuple[str, ...]] = {}
-        for line in text.splitlines():
-            key, _, values = line.partition("\t")
-            if key and values:
-                table[key] = tuple(values.split(" "))
-        return table
-
-
-def _opencc_dict_tool() -> str:
-    bundled = OPENCC_SHARE.parent.parent / "bin" / "opencc_dict"
-    if bundled.is_file():
-        return str(bundled)
-    found = shutil.which("opencc_dict")
-    if found:
-        return found
-    raise ReviewError("the review report needs OpenCC's opencc_dict tool, which is neither in the opencc "
-                      "wheel nor on PATH")
 
 
 def _dict_files(node: dict[str, Any]) -> list[str]:
