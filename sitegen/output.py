@@ -141,15 +141,14 @@ class Output:
         return "/".join(parts)
 
     def target(self, site_path: str) -> str:
-        """The staging file for a site path; refuses anything that would leave the output."""
-        path = f"{self._root}/{self._relative(site_path)}"
-        folder = os.path.dirname(path)
-        # Resolving follows symbolic links, one lstat per folder of the path: needed only where a
-        # folder exists that this build did not make itself (it makes no links), not per page.
-        if (folder not in self._folders and os.path.exists(folder)
-                and not os.path.realpath(path).startswith(os.path.realpath(self._root) + "/")):
-            raise UnsafePath(f"output path {site_path!r} would leave the output folder")
-        return path
+        """The staging file for a site path; refuses anything that would leave the output.
+
+        The path's text decides, with no look at the disk: the staging folder is made empty by this
+        build, which makes only real folders in it, so none of them can be a link to elsewhere. (The
+        output itself can have links: a patch checks where its files land before moving them in,
+        see Patch.commit.)
+        """
+        return f"{self._root}/{self._relative(site_path)}"
 
     def _claim(self, site_path: str) -> str:
         path = self.target(site_path)
@@ -157,10 +156,13 @@ class Output:
             raise UnsafePath(f"two pages would be written to {site_path!r}")
         folder = os.path.dirname(path)
         if folder not in self._folders:
-            if os.path.dirname(folder) in self._folders:
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(folder)
-            else:
+            # One system call for the usual case, a page's own folder in a folder that exists:
+            # os.makedirs would look at the disk twice first.
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                pass  # made by another process of this build (see workers.run)
+            except FileNotFoundError:
                 os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         self.written.add(site_path)

@@ -183,6 +183,19 @@ class ArticleView:
     meta: dict[str, Any]
 
 
+class Deferred:
+    """A string made only when a template prints it: what not every theme shows (JSON-LD) costs
+    nothing on the pages of a theme that does not. Printed with ``| safe`` or escaped, as a str."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+
 class OnDemand(Mapping[str, Made], Generic[Source, Made]):
     """Values by key, each made from its source when first asked for: a warm build renders the few
     pages a change reaches and needs the views (or links) of only the articles they show.
@@ -718,7 +731,8 @@ class EditionRenderer:
                       older: ArticleView | None, related: list[ArticleView]) -> str:
         return self.render("article.html", path, view.title, "article", article=view,
                            body=self.body_html(article), newer=newer, older=older, related=related,
-                           description=view.summary or self.site_description, json_ld=self.json_ld(view)).html
+                           description=view.summary or self.site_description,
+                           json_ld=Deferred(functools.partial(self.json_ld, view))).html
 
     def _tree(self, terms: list[Term]) -> list[Term]:
         out: list[Term] = []

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 
 @dataclass(frozen=True)
 class Urls:
     base_url: str  # e.g. https://user.github.io/repo/
+    # Site path -> href: a page links to the same few hundred places as every other (its edition's
+    # sections, the articles listed beside it), a million hrefs at 10,000 articles.
+    _hrefs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
-    @property
+    @cached_property
     def origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
 
     def href(self, site_path: str) -> str:
         """A root-relative URL for a path inside the site ("zh-hans/tags/" -> "/repo/zh-hans/tags/")."""
-        return self.base_path + quote(site_path.lstrip("/"), safe="/-_.~!$&'()*+,;=:@%")
+        found = self._hrefs.get(site_path)
+        if found is None:
+            found = self._hrefs[site_path] = self.base_path + quote(site_path.lstrip("/"),
+                                                                    safe="/-_.~!$&'()*+,;=:@%")
+        return found
 
     def absolute(self, site_path: str) -> str:
         return self.origin + self.href(site_path)
