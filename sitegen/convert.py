@@ -222,10 +222,15 @@ def read_dictionary(path: Path) -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
-def _shipped_dictionary(path: Path) -> dict[str, str]:
-    # Memoised for the process: these files are part of the installed package and never change,
-    # and every Chain (each direction, its character-only twin, script detection) reads the same few.
-    return {k: v[0] for k, v in read_dictionary(path).items()}
+def shipped_dictionary(path: Path) -> dict[str, tuple[str, ...]]:
+    """read_dictionary for a dictionary of OpenCC's package, once per process: the files never change,
+    and every Chain and the review report read the same few."""
+    return read_dictionary(path)
+
+
+@functools.cache
+def _shipped_outputs(path: Path) -> dict[str, str]:
+    return {k: v[0] for k, v in shipped_dictionary(path).items()}
 
 
 def _entries(node: dict[str, Any], *, keys_only: bool) -> dict[str, str] | None:
@@ -244,7 +249,7 @@ def _entries(node: dict[str, Any], *, keys_only: bool) -> dict[str, str] | None:
             return None
         try:
             if file.parent == OPENCC_SHARE:
-                return _shipped_dictionary(file)
+                return _shipped_outputs(file)
             return {k: v[0] for k, v in read_dictionary(file).items()}
         except OSError:
             return None

@@ -32,7 +32,7 @@ from .convert import (
     Direction,
     alt_text,
     opencc_dict_tool,
-    read_dictionary,
+    shipped_dictionary,
     text_runs,
 )
 from .editor_markup import split_markup
@@ -122,18 +122,15 @@ class Dictionaries:
     """OpenCC's own dictionaries, read as text (see convert.read_dictionary)."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, dict[str, tuple[str, ...]]] = {}
         if opencc_dict_tool() is None:
             raise ReviewError("the review report needs OpenCC's opencc_dict tool, which is neither in the "
                               "opencc wheel nor on PATH")
 
     def get(self, name: str) -> dict[str, tuple[str, ...]]:
-        if name not in self._loaded:
-            try:
-                self._loaded[name] = read_dictionary(OPENCC_SHARE / name)
-            except OSError as exc:
-                raise ReviewError(str(exc)) from None
-        return self._loaded[name]
+        try:
+            return shipped_dictionary(OPENCC_SHARE / name)
+        except OSError as exc:
+            raise ReviewError(str(exc)) from None
 
 
 def _dict_files(node: dict[str, Any]) -> list[str]:
