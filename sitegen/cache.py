@@ -23,7 +23,7 @@ from . import __version__
 
 CACHE_DIR = ".sitegen-cache"
 # Bump when what the cache holds changes shape: an older cache is then emptied, not misread.
-FORMAT = "4"
+FORMAT = "5"
 
 
 class CacheCorrupt(Exception):

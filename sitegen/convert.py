@@ -585,6 +585,13 @@ class Converter:
                                               configs, self.glossary, self._quotes)
         return self._directions[key]
 
+    def prepare(self) -> None:
+        """Compile every direction between the editions now rather than at its first text."""
+        for source in self._scripts:
+            for target in self._scripts:
+                if source != target:
+                    _ = self.direction(source, target).chain
+
     def with_glossary(self, extra: Glossary) -> Converter:
         """A converter for one article that brings a glossary of its own."""
         key = extra.fingerprint

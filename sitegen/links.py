@@ -82,6 +82,8 @@ def _path_key(path: str) -> str:
 
 def old_url_target(old: OldSite, href: str) -> tuple[str | None, str, bool]:
     """(article key or None, fragment, whether ``href`` is the old site's) for a link."""
+    if not old.urls and not old.paths:
+        return None, "", False  # most sites: every link of every article asks
     parts = urlsplit(href)
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         for base in old.urls:

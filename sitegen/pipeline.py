@@ -35,7 +35,7 @@ from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .feeds import FEED_KINDS, feed_jobs
 from .frontmatter_formats import Split
 from .images import LocalImages
-from .links import LinkCache, LinkIndex, build_index, content_target, link_target, link_targets, old_site, resolve_links
+from .links import LinkCache, LinkIndex, build_index, link_targets, old_site, resolve_links
 from .output import Output, Patch, UnsafePath, Written, recover
 from .permalinks import Paths, assign_paths, expand
 from .progress import BuildProgress, Silent
@@ -47,11 +47,13 @@ from .render import (
     OnDemand,
     PageJob,
     Site,
+    ViewMaker,
     counts_read,
     make_environment,
     render_redirects,
     render_root,
     template_error_location,
+    view_key,
 )
 from .review import Review, ReviewError, review_articles
 from .search import FOLD_FILE, SearchError, fold_json, fold_maps, index_site
@@ -751,8 +753,10 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     progress.stage("front-matter", len(unknown))
     # The front-matter of the files scanned now, for the workers that load their bodies next.
     fronts: dict[str, tuple[str, Split]] = {}
-    for path, (stub, undated, file_digest, front) in zip(unknown, run(scan, (settings, converter), unknown, jobs,
-                                                                       progress.advance), strict=True):
+    # While the workers scan, the main process compiles the conversions (a third of a second,
+    # serial otherwise) that the taxonomy needs next and the article workers then inherit.
+    scanned = run(scan, (settings, converter), unknown, jobs, progress.advance, ahead=converter.prepare)
+    for path, (stub, undated, file_digest, front) in zip(unknown, scanned, strict=True):
         digests.setdefault(path, file_digest)
         scans[path, digests[path]] = stub, undated
         if front is not None:
@@ -777,13 +781,28 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
     resolved, index = resolve_paths(stubs, settings, diagnostics)
     listed = [s for s in stubs if s.key in resolved.articles]
     taxonomy, relate = site_taxonomy_later(listed, settings, converter, store, article_key)
+    # Each article's views (and what pages showing it depend on) are made as its record comes, in
+    # time the main process would spend waiting for the workers, not before the pages.
+    urls = Urls(settings.base_url)
+    makers = {e.lang: ViewMaker(urls, e, taxonomy, resolved.articles) for e in settings.editions}
+    views: dict[str, dict[str, ArticleView]] = {lang: {} for lang in makers}
+    view_keys: dict[str, dict[str, str]] = {lang: {} for lang in makers}
+
+    def make_views(record: ArticleRecord) -> None:
+        if record.article is None or record.texts is None or record.key not in resolved.articles:
+            return
+        texts = record.texts
+        for lang, maker in makers.items():
+            view = views[lang][record.key] = maker.view(record.article, texts.titles[lang], texts.summaries[lang])
+            view_keys[lang][record.key] = view_key(view, texts.body_digests[lang])
+
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
     records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
                        converter, article_key, diagnostics.root, store, jobs, progress, edited is not None,
-                       assets_before, fronts, meanwhile=relate)
+                       assets_before, fronts, meanwhile=relate, made=make_views)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[keys[path]].diagnostics)
     if diagnostics.errors:
@@ -798,13 +817,13 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings),
                            settings, converter, article_key, diagnostics.root, store, jobs, progress, False, {})
         edited = None
+        makers, views, view_keys = {}, {}, {}  # made for the site before its articles were left out
     paths = resolved.articles
     articles = [a for s in stubs if (a := records[s.key].article) is not None and s.key in paths]
     # Before anything is written, so that a failing report leaves the previous output alone. The
     # review reads every text again, so it loads the site the plain way: only when asked for.
     report = review(settings, load_site(settings, Diagnostics(diagnostics.root), keep_going),
                     diagnostics) if with_review else None
-    by_key = {s.key: s for s in stubs}
     texts = {a.key: t for a in articles if (t := records[a.key].texts) is not None}
 
     decompress = body_decompressor()
@@ -817,8 +836,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             raise CacheCorrupt(f"the body of {key} is missing")
         return decompress(data).decode()
 
-    links = OnDemand({a.key: a for a in articles}, lambda a: link_keys(index, by_key[a.key], records[a.key].links))
-    urls = Urls(settings.base_url)
+    links = {a.key: records[a.key].link_targets for a in articles}
     site = Site(settings, urls, articles, taxonomy, converter, paths, site_images(settings, urls), links=links,
                 texts=texts, body=body)
     env = make_environment(settings)
@@ -865,7 +883,8 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
 
             tasks: list[tuple[EditionRenderer, PageJob]] = []
             for edition in settings.editions:
-                renderer = EditionRenderer(site, edition, env)
+                lang = edition.lang
+                renderer = EditionRenderer(site, edition, env, views.get(lang), makers.get(lang), view_keys.get(lang))
                 only = reach.get(edition.lang, set()) if reach is not None else None
                 count = 0
                 for job in renderer.jobs(only):
@@ -1090,15 +1109,16 @@ def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, 
              stubs: list[Article], resolved: Paths, index: LinkIndex, feeds: frozenset[str], settings: Settings,
              converter: Converter, article_key: str, root: Path, store: Store, jobs: int, progress: BuildProgress,
              same_links: bool, assets_before: dict[str, dict[str, Path]],
-             fronts: dict[str, tuple[str, Split]] | None = None, meanwhile: Callable[[], None] | None = None
-             ) -> dict[str, ArticleRecord]:
+             fronts: dict[str, tuple[str, Split]] | None = None, meanwhile: Callable[[], None] | None = None,
+             made: Callable[[ArticleRecord], None] | None = None) -> dict[str, ArticleRecord]:
     """Every file's ArticleRecord (``keys``: each content file's key, in file order): from the cache
     while still right, else made by the workers.
 
     ``same_links``: every article's URL and title are what the last build checked the cached records
     against (see _edited_bodies), so a record made from the same bytes is still right. Fills
     ``assets_before`` with what the cache's records of the files made again had as assets.
-    ``fronts``: see Job.fronts. ``meanwhile``: see workers.run."""
+    ``fronts``: see Job.fronts. ``meanwhile``: see workers.run. ``made``: called with each record
+    the workers make, as it comes."""
     records: dict[str, ArticleRecord] = store.get_map("records", article_key) or {}
     by_key = {s.key: s for s in stubs}
     paths = resolved.articles
@@ -1124,6 +1144,8 @@ def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, 
     progress.stage("articles", len(todo))
     for record in run(render, job, todo, jobs, progress.advance, meanwhile=meanwhile):
         records[record.key] = record
+        if made is not None:
+            made(record)
     store.put_map("records", article_key, records)
     store.retain("records", {article_key})
     store.retain("scans", {article_key})
@@ -1207,19 +1229,6 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
         if targets is not None:
             found[path] = targets
     return found, read
-
-
-def link_keys(index: LinkIndex, article: Article, specs: tuple[tuple[str, tuple[str, str] | None], ...]
-              ) -> tuple[str, ...]:
-    """What an article's links lead to (keys, "?href" when unresolved), as Site.links wants them."""
-    found = []
-    for href, ref in specs:
-        key, _ = link_target(index, article, href, ref)
-        if key is not None:
-            found.append(key)
-        elif ref is not None or content_target(href) is not None:
-            found.append("?" + (ref[1] if ref is not None else href))
-    return tuple(found)
 
 
 def static_outputs(settings: Settings) -> Iterator[tuple[str, bytes]]:

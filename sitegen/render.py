@@ -302,6 +302,74 @@ class PageJob:
     bodies: frozenset[str] = frozenset()
 
 
+def edition_path(edition: Edition, path: str) -> str:
+    """Where a site path of one edition is in the output."""
+    return f"{edition.prefix}/{path}"
+
+
+def view_key(view: ArticleView, body_digest: str) -> str:
+    """What a page shows of an article it depends on: its view and the digest of its body."""
+    return hashlib.blake2b(repr(view).encode(), digest_size=16).hexdigest() + body_digest
+
+
+class ViewMaker:
+    """Articles as one edition shows them (ArticleView), with the term links their views share.
+
+    Needs no page and not the whole list of articles: a build makes the views of the articles its
+    workers render while they render the rest (see pipeline._build)."""
+
+    def __init__(self, urls: Urls, edition: Edition, taxonomy: Taxonomy, paths: dict[str, str]) -> None:
+        self.urls, self.edition, self.taxonomy, self.paths = urls, edition, taxonomy, paths
+        self._term_links: dict[Term, Link] = {}
+
+    def href(self, path: str) -> str:
+        return self.urls.href(edition_path(self.edition, path))
+
+    def absolute(self, path: str) -> str:
+        return self.urls.absolute(edition_path(self.edition, path))
+
+    def term_link(self, term: Term) -> Link:
+        link = self._term_links.get(term)
+        if link is None:
+            path = f"{term.kind}/{term.slug}/"
+            link = self._term_links[term] = Link(term.names[self.edition.lang], self.href(path), self.absolute(path))
+        return link
+
+    def view(self, article: Article, title: str, summary: str) -> ArticleView:
+        """``title`` and ``summary`` as this edition shows them (converted, by the article's glossary)."""
+        terms = self.taxonomy.article_terms[article.key]
+        categories = []
+        for term in terms["categories"]:
+            chain: list[Term] = []
+            node: Term | None = term
+            while node is not None:
+                chain.insert(0, node)
+                node = node.parent
+            categories.append(tuple(self.term_link(t) for t in chain))
+        path = self.paths[article.key]
+        sources = terms["sources"]
+        return ArticleView(
+            key=article.key,
+            title=title,
+            href=self.href(path),
+            url=self.absolute(path),
+            summary=summary,
+            date=article.date,
+            date_text=chinese_date(article.date),
+            updated=article.updated,
+            lang=article.lang,
+            tags=tuple(self.term_link(t) for t in terms["tags"]),
+            categories=tuple(categories),
+            authors=tuple(self.term_link(t) for t in terms["authors"]),
+            source=self.term_link(sources[0]) if sources else None,
+            source_url=article.source_url,
+            cjk_chars=article.cjk_chars,
+            latin_words=article.latin_words,
+            reading_minutes=article.reading_minutes,
+            meta=article.meta,
+        )
+
+
 @dataclass
 class Site:
     """Everything every page of a build may show: made once, read by each edition."""
@@ -330,7 +398,7 @@ class Site:
     _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
     def edition_path(self, edition: Edition, path: str) -> str:
-        return f"{edition.prefix}/{path}"
+        return edition_path(edition, path)
 
     @functools.cached_property
     def by_key(self) -> dict[str, Article]:
@@ -434,17 +502,19 @@ class EditionRenderer:
     """Renders every page of one edition."""
 
     def __init__(self, site: Site, edition: Edition, env: jinja2.Environment,
-                 views: dict[str, ArticleView] | None = None) -> None:
-        """``views``: views known to be right for this site (a rebuild's unchanged articles)."""
+                 views: dict[str, ArticleView] | None = None, maker: ViewMaker | None = None,
+                 dep_keys: dict[str, str] | None = None) -> None:
+        """``views``: views known to be right for this site (a rebuild's unchanged articles), made by
+        ``maker`` when given; ``dep_keys``: their dep_key()s, when known."""
         self.site, self.edition, self.env = site, edition, env
         self.lang = edition.lang
+        self.maker = maker or ViewMaker(site.urls, edition, site.taxonomy, site.paths)
         markdown = make_parser(renderer_cls=BodyRenderer)
         self.body, self.markdown_options = markdown.renderer, markdown.options
         converter = site.converter
         self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
-        self._term_links: dict[Term, Link] = {}
         self.views = OnDemand(site.by_key, self._view, views)
-        self._dep_keys: dict[str, str] = {}
+        self._dep_keys: dict[str, str] = dict(dep_keys or {})
         self.site_title = self.convert(site.settings.title, UI_SOURCE)
         self.site_description = self.convert(site.settings.description, UI_SOURCE)
         # Converted texts per article: pages and feeds both render a body, each text is converted once.
@@ -466,46 +536,15 @@ class EditionRenderer:
         return self.site.urls.absolute(self.site.edition_path(self.edition, path))
 
     def term_link(self, term: Term) -> Link:
-        link = self._term_links.get(term)
-        if link is None:
-            path = f"{term.kind}/{term.slug}/"
-            link = self._term_links[term] = Link(term.names[self.lang], self.href(path), self.absolute(path))
-        return link
+        return self.maker.term_link(term)
 
     def _view(self, article: Article) -> ArticleView:
-        terms = self.site.taxonomy.article_terms[article.key]
-        categories = []
-        for term in terms["categories"]:
-            chain: list[Term] = []
-            node: Term | None = term
-            while node is not None:
-                chain.insert(0, node)
-                node = node.parent
-            categories.append(tuple(self.term_link(t) for t in chain))
-        path = self.site.paths[article.key]
-        sources = terms["sources"]
         texts = self.site.texts[article.key] if self.site.texts is not None else None
+        if texts is not None:
+            return self.maker.view(article, texts.titles[self.lang], texts.summaries[self.lang])
         own = self.site.converter_for(article)
-        return ArticleView(
-            key=article.key,
-            title=texts.titles[self.lang] if texts else own.text(article.title, article.lang, self.lang),
-            href=self.href(path),
-            url=self.site.urls.absolute(self.site.edition_path(self.edition, path)),
-            summary=texts.summaries[self.lang] if texts else own.text(article.summary, article.lang, self.lang),
-            date=article.date,
-            date_text=chinese_date(article.date),
-            updated=article.updated,
-            lang=article.lang,
-            tags=tuple(self.term_link(t) for t in terms["tags"]),
-            categories=tuple(categories),
-            authors=tuple(self.term_link(t) for t in terms["authors"]),
-            source=self.term_link(sources[0]) if sources else None,
-            source_url=article.source_url,
-            cjk_chars=article.cjk_chars,
-            latin_words=article.latin_words,
-            reading_minutes=article.reading_minutes,
-            meta=article.meta,
-        )
+        return self.maker.view(article, own.text(article.title, article.lang, self.lang),
+                               own.text(article.summary, article.lang, self.lang))
 
     def _converted(self, article: Article) -> dict[int, str]:
         texts = self._texts.get(article.key)
@@ -648,8 +687,7 @@ class EditionRenderer:
             if key not in self.views:
                 return key
             assert self.site.texts is not None
-            view_digest = hashlib.blake2b(repr(self.views[key]).encode(), digest_size=16).hexdigest()
-            found = self._dep_keys[key] = view_digest + self.site.texts[key].body_digests[self.lang]
+            found = self._dep_keys[key] = view_key(self.views[key], self.site.texts[key].body_digests[self.lang])
         return found
 
     def json_ld(self, view: ArticleView) -> str:

@@ -29,7 +29,15 @@ from .convert import Converter
 from .diagnostics import Diagnostic, Diagnostics
 from .frontmatter_formats import Split
 from .images import LocalImages
-from .links import LinkIndex, asset_names, image_sources, link_specs, link_state, resolve_links
+from .links import (
+    LinkIndex,
+    asset_names,
+    image_sources,
+    link_specs,
+    link_state,
+    link_targets,
+    resolve_links,
+)
 from .render import THEME, ArticleTexts, BodyWriter, join_parts
 from .settings import Settings
 from .urls import Urls
@@ -73,6 +81,8 @@ class ArticleRecord:
     asset_names: tuple[str, ...]
     images: tuple[str, ...]  # links.image_sources()
     link_state: str  # links.link_state() when the body was rendered
+    # links.link_targets(): what the page showing the body depends on. Right while link_state is.
+    link_targets: tuple[str, ...]
     assets: dict[str, Path]  # {% asset_img %} files by the name the body uses
     texts: ArticleTexts | None
 
@@ -163,13 +173,14 @@ def render(job: Job, paths: Sequence[Path]) -> list[ArticleRecord]:
         front = scanned[1] if scanned is not None and raw is not None and scanned[0] == file_digest else None
         article = load_article(path, settings, parsers, diagnostics, detect, lambda p: job.dates[p], raw,
                                front=front)
-        record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", {}, None)
+        record = ArticleRecord(key, made_from, None, diagnostics.items, (), (), (), "", (), {}, None)
         if article is not None:
             record.assets = resolve_links([article], diagnostics, index=job.index).get(key, {})
             record.links, record.asset_names = link_specs(article), asset_names(article)
             record.images = image_sources(article)
             if key in job.paths:
                 record.link_state = body_state(job.index, article, record, job.paths, images)
+                record.link_targets = link_targets(article)
                 record.texts = _texts(job, writer, urls, images, article, record.assets, bodies, compress)
             record.article = replace(article, tokens=[])
         out.append(record)
@@ -280,11 +291,12 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
 
 
 def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
-        advance: Callable[[int], None], size: int = CHUNK, meanwhile: Callable[[], None] | None = None
-        ) -> Iterator[R]:
+        advance: Callable[[int], None], size: int = CHUNK, meanwhile: Callable[[], None] | None = None,
+        ahead: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn(given, chunk)`` over ``items`` in chunks, in order; in ``jobs`` processes when it pays.
     ``meanwhile``: work of the main process's own that the results do not need, done while the
-    workers run (first, without workers)."""
+    workers run (first, without workers). ``ahead``: work that would be done later anyway, when
+    needed, done now only if there are workers to wait for."""
     parts = chunks(items, size)
     if jobs <= 1 or len(parts) <= 1:
         # Too little work to be worth starting processes (an edit of one article, a tiny site).
@@ -300,8 +312,9 @@ def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T
     with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start,
                              initargs=(given,)) as pool:
         results_of = pool.map(_call, [(fn, p) for p in parts])  # every chunk handed out at once
-        if meanwhile is not None:
-            meanwhile()
+        for work in (meanwhile, ahead):
+            if work is not None:
+                work()
         for part, results in zip(parts, results_of, strict=True):
             yield from results
             advance(len(part))
