@@ -107,6 +107,23 @@ def test_keep_going_writes_the_good_articles_and_exits_2(site: Site) -> None:
     assert "多个问题" not in home
 
 
+def test_keep_going_shows_the_kept_articles_as_a_site_without_the_left_out_ones(site: Site) -> None:
+    # The left-out article (an ambiguous link is found only when its body is read) holds the tag
+    # "C", which takes the slug c and would put the kept article's "C++" at c-2.
+    site.write("a/x.md", "---\ntitle: 甲\nslug: xa\ndate: 2022-01-02\n---\n甲。\n")
+    site.write("b/x.md", "---\ntitle: 乙\nslug: xb\ndate: 2022-01-03\n---\n乙。\n")
+    site.write("bad.md", "---\ntitle: 坏\ndate: 2022-01-04\ntags: [C]\n---\n见 [x](x.md)。\n")
+    site.write("good.md", "---\ntitle: 好文章\ndate: 2022-01-01\ntags: [C++]\n---\n正文。\n")
+    run = site.build_process("--keep-going")
+    assert run.exit_code == 2 and "Traceback" not in run.stderr
+    assert "content/bad.md:6: ambiguous link x.md" in run.stderr
+    for edition in ("zh-hans", "zh-hant"):
+        page = site.html(f"{edition}/good/")
+        assert [(a.text(), a.attributes["href"]) for a in page.css("ul.tags a")] == [("C++", f"/{edition}/tags/c/")]
+        assert text_of(site.html(f"{edition}/tags/c/"), "h1").startswith("C++")
+    assert not (site.out / "zh-hans" / "tags" / "c-2").exists()
+
+
 # -- escaping and script URLs ---------------------------------------------------------------------
 
 def test_front_matter_and_file_names_are_escaped(site: Site) -> None:
