@@ -6,6 +6,7 @@ import functools
 import hashlib
 import math
 import traceback
+from collections import UserString
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -183,17 +184,23 @@ class ArticleView:
     meta: dict[str, Any]
 
 
-class Deferred:
-    """A string made only when a template prints it: what not every theme shows (JSON-LD) costs
-    nothing on the pages of a theme that does not. Printed with ``| safe`` or escaped, as a str."""
+class Deferred(UserString):
+    """A string made only when a template first uses it: what not every theme shows (JSON-LD) costs
+    nothing on the pages of a theme that does not. It is the str it stands for in every other way
+    (printed, ``| safe``, ``| length``, compared, sliced), through collections.UserString."""
 
-    __slots__ = ("_make",)
+    def __init__(self, make: Callable[[], str] | str) -> None:
+        # No super().__init__(): it would set ``data`` now. A str is what UserString's own methods
+        # hand over (a slice, a replaced copy): made already.
+        self._text = make if isinstance(make, str) else None
+        self._make = None if isinstance(make, str) else make
 
-    def __init__(self, make: Callable[[], str]) -> None:
-        self._make = make
-
-    def __str__(self) -> str:
-        return self._make()
+    @property  # type: ignore[override]
+    def data(self) -> str:
+        if self._text is None:
+            assert self._make is not None
+            self._text = self._make()
+        return self._text
 
 
 class OnDemand(Mapping[str, Made], Generic[Source, Made]):

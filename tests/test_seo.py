@@ -111,3 +111,25 @@ def test_every_page_has_a_favicon_that_exists_and_a_theme_color(built_demo: Site
         assert tree.css_first('meta[name="theme-color"]').attributes["content"] == "#b3261e"
     assert (built_demo.out / "static/favicon.svg").read_text().startswith("<svg")
     assert (built_demo.out / "favicon.ico").read_bytes()[:4] == b"\x00\x00\x01\x00"
+
+
+def test_json_ld_is_a_string_to_templates(tmp_path: Path) -> None:
+    # The page's JSON-LD is made only when a template uses it, and then it is the text in every way.
+    site = make_site(tmp_path / "s", f'base_url = "{BASE}"\n', {
+        "story.md": "---\ntitle: 软件新闻\ndate: 2026-03-01\n---\n\n正文。\n",
+    })
+    (site.root / "templates").mkdir()
+    (site.root / "templates" / "article.html").write_text((
+        '<!doctype html><html><head><title>x</title><script type="application/ld+json">{{ json_ld | safe }}'
+        '</script></head><body><p id="length">{{ json_ld | length }}</p><p id="upper">{{ json_ld | upper }}</p>'
+        '<p id="slice">{{ json_ld[:9] }}</p>{% if json_ld and "NewsArticle" in json_ld %}<p id="has">yes</p>'
+        '{% endif %}</body></html>'), encoding="utf-8")
+    run = site.build()
+    assert run.exit_code == 0, run.stderr
+    tree = site.html("zh-hant/story/")
+    text = tree.css_first('script[type="application/ld+json"]').text()
+    assert json.loads(text)["headline"] == "軟體新聞"
+    assert tree.css_first("#length").text() == str(len(text))
+    assert tree.css_first("#upper").text() == text.upper()
+    assert tree.css_first("#slice").text() == '{"@contex'
+    assert tree.css_first("#has").text() == "yes"
