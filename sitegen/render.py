@@ -183,6 +183,11 @@ class ArticleView:
     reading_minutes: int
     meta: dict[str, Any]
 
+    def __str__(self) -> str:
+        # A template printing a whole view shows its length too (see counts_read).
+        _note_count(self)
+        return repr(self)
+
 
 class Deferred(UserString):
     """A string made only when a template first uses it: what not every theme shows (JSON-LD) costs
@@ -445,7 +450,7 @@ class SiteEnvironment(jinja2.Environment):
 
     Templates reach an attribute through getattr (``view.reading_minutes``, the ``attr`` filter) or
     getitem (``view["reading_minutes"]``, filters given ``attribute=``); both are Jinja's own but for
-    the note. (Printing a whole view, its repr, is not noted.)
+    the note. (Printing a whole view is noted by ArticleView.__str__.)
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:

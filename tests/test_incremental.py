@@ -361,7 +361,7 @@ def test_a_paragraph_added_reaches_only_the_pages_that_show_the_articles_length(
     live.assert_same_as_full_build()
 
 
-@pytest.mark.parametrize("length", ['item.cjk_chars', 'item["latin_words"]', 'item|attr("reading_minutes")'])
+@pytest.mark.parametrize("length", ['item.cjk_chars', 'item["latin_words"]', 'item|attr("reading_minutes")', 'item'])
 def test_a_template_that_lists_articles_with_their_length_shows_the_new_length(live: Live, length: str) -> None:
     # The entry is rendered once per article and reused on every list (EditionRenderer.article_item):
     # each page that shows it still counts as reading the length.
