@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import dataclasses
 import io
 import os
 import platform
@@ -94,8 +95,10 @@ class Run:
     cpu: float = 0.0  # seconds of CPU, user and system, of the whole process tree
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> Run:
-    """Run a command; wall time and the peak memory of its process tree."""
+def timed(cmd: list[str], cwd: Path | None = None, pss: bool = False) -> Run:
+    """Run a command; wall time and the peak memory of its process tree (RSS sum; PSS too with
+    ``pss``, for an untimed run: reading it walks each process's page tables, which slowed Hugo's
+    5 GB process by a second or more when done during its timed builds)."""
     # The disk settled first: deleting a build's 30,000 files, or another run's output still being
     # written back, would otherwise slow whichever build comes next (by 5 s at 10,000 articles,
     # for either tool: measured with and without).
@@ -115,8 +118,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> Run:
         while not done.is_set():
             tree = _tree(proc.pid)
             peak = max(peak, sum(_rss(pid) for pid in tree))
-            # PSS walks the page tables: every 200 ms, so that sampling does not slow the build down.
-            if tick % 10 == 0:
+            if pss and tick % 10 == 0:
                 peak_pss = max(peak_pss, sum(_pss(pid) for pid in tree))
             tick += 1
             done.wait(0.02)
@@ -140,6 +142,11 @@ def in_turns(mine: list[Run], theirs: list[Run]) -> list[str]:
             f"(CPU {m.cpu:.0f}/{h.cpu:.0f} s = {m.cpu / h.cpu:.2f})" for m, h in zip(mine, theirs, strict=True)]
 
 
+def with_memory(runs: list[Run], untimed: Run) -> list[Run]:
+    """Timed runs with the peak PSS of the untimed run of the same build (see timed)."""
+    return [dataclasses.replace(r, peak_pss=untimed.peak_pss) for r in runs]
+
+
 def median(runs: list[Run]) -> Run:
     ordered = sorted(runs, key=lambda r: r.seconds)
     middle = ordered[len(ordered) // 2]
@@ -161,10 +168,10 @@ def sitegen(site: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "sitegen.cli", "build", "--source", str(site), "-q", *extra]
 
 
-def sitegen_cold(site: Path) -> Run:
+def sitegen_cold(site: Path, pss: bool = False) -> Run:
     shutil.rmtree(site / "build", ignore_errors=True)
     shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-    return timed(sitegen(site))
+    return timed(sitegen(site), pss=pss)
 
 
 def minimal_site(site: Path) -> Path:
@@ -187,37 +194,41 @@ def bench_cold(site: Path, runs: int, hugo: tuple[Path, str] | None,
     mine: list[Run] = []
     theirs: list[Run] = []
     small: list[Run] = []
-    # One untimed build of each first: Hugo's first cold build of a run took 43-45 s against 36-38 s
-    # for the next ones (in each of three runs), which favoured sitegen in the first turn.
-    if hugo is not None:
-        hugo_cold(*hugo)
-    if minimal is not None:
-        sitegen_cold(minimal)
-    sitegen_cold(site)
+    # One untimed build of each first, which also measures PSS: Hugo's first cold build of a run took
+    # 43-45 s against 36-38 s for the next ones (in each of three runs), which favoured sitegen in the
+    # first turn.
+    hugo_first = hugo_cold(*hugo, pss=True) if hugo is not None else None
+    minimal_first = sitegen_cold(minimal, pss=True) if minimal is not None else None
+    first = sitegen_cold(site, pss=True)
     for _ in range(runs):
         if hugo is not None:
             theirs.append(hugo_cold(*hugo))
         if minimal is not None:
             small.append(sitegen_cold(minimal))
         mine.append(sitegen_cold(site))
-    return mine, theirs, small
+    return (with_memory(mine, first), with_memory(theirs, hugo_first) if hugo_first else theirs,
+            with_memory(small, minimal_first) if minimal_first else small)
 
 
 def bench_warm(site: Path, runs: int) -> dict[str, Run]:
     """After a cold build: warm builds with nothing changed, then after one article changed."""
     unchanged, changed = [], []
+    first = timed(sitegen(site), pss=True)  # untimed, for memory (see timed)
     for _ in range(runs):
         unchanged.append(timed(sitegen(site)))
     article = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2]
     original = article.read_text(encoding="utf-8")
     try:
+        article.write_text(original + "\n这是修改前先量内存的补充段落。\n", encoding="utf-8")
+        first_change = timed(sitegen(site), pss=True)
         for i in range(runs):
             article.write_text(original + f"\n这是第{i + 1}次修改的补充段落。\n", encoding="utf-8")
             changed.append(timed(sitegen(site)))
     finally:
         article.write_text(original, encoding="utf-8")
         timed(sitegen(site))
-    return {"warm, unchanged": median(unchanged), "warm, one article changed": median(changed)}
+    return {"warm, unchanged": median(with_memory(unchanged, first)),
+            "warm, one article changed": median(with_memory(changed, first_change))}
 
 
 # -- Hugo --------------------------------------------------------------------------------------
@@ -296,10 +307,10 @@ def hugo_binary() -> str | None:
     return str(binary) if binary.exists() else shutil.which("hugo")
 
 
-def hugo_cold(site: Path, hugo: str) -> Run:
+def hugo_cold(site: Path, hugo: str, pss: bool = False) -> Run:
     shutil.rmtree(site / "public", ignore_errors=True)
     shutil.rmtree(site / "resources", ignore_errors=True)
-    return timed([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")])
+    return timed([hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")], pss=pss)
 
 
 def profile(site: Path, top: int = 15) -> str:
@@ -382,9 +393,11 @@ def main() -> None:
         "the last column: other work on the machine slows builds down.", "",
         f"Median of {args.runs} runs. Peak memory is sampled over the build's whole process tree "
         "(main process and workers): PSS counts a page shared by n processes 1/n in each, so memory that "
-        "forked workers share copy-on-write with the main process counts once (sampled every 200 ms); "
-        "the RSS sum (every 20 ms) counts it once per process and overstates what the build takes from "
-        "the machine. "
+        "forked workers share copy-on-write with the main process counts once (sampled every 200 ms, in "
+        "an untimed build of the same kind before the timed ones: reading it walks page tables, which "
+        "slows the build measured); the RSS sum (every 20 ms, in every build) counts it once per process "
+        "and overstates what the build takes from the machine. Every timed build starts with the disk "
+        "synced, so that none pays for writing back the last one's output. "
         "CPU: user and system time of the whole process tree (every core's). "
         "Ratio: wall time over Hugo's cold build of the same corpus in the same run. The templates like "
         "Hugo's layouts (bench/minimal-theme) show on each page what Hugo's minimal layouts show; sitegen "
