@@ -539,13 +539,13 @@ class EditionRenderer:
 
     # -- helpers ---------------------------------------------------------------
     def href(self, path: str) -> str:
-        return self.site.urls.href(self.site.edition_path(self.edition, path))
+        return self.maker.href(path)
 
     def convert(self, text: str, source: str) -> str:
         return self.site.converter.text(text, source, self.lang)
 
     def absolute(self, path: str) -> str:
-        return self.site.urls.absolute(self.site.edition_path(self.edition, path))
+        return self.maker.absolute(path)
 
     def term_link(self, term: Term) -> Link:
         return self.maker.term_link(term)
