@@ -406,8 +406,6 @@ class Site:
     # (key, edition lang, absolute). Without them, pages are rendered from the articles' tokens.
     texts: dict[str, ArticleTexts] | None = None
     body: Callable[[str, str, bool], str] | None = None
-    # Articles with a front-matter glossary get a converter of their own, made once for all editions.
-    _own_converters: dict[str, Converter] = field(default_factory=dict, repr=False)
 
     def edition_path(self, edition: Edition, path: str) -> str:
         return edition_path(edition, path)
@@ -417,12 +415,9 @@ class Site:
         return {a.key: a for a in self.articles}
 
     def converter_for(self, article: Article) -> Converter:
-        """The converter for everything of one article: its title, summary and body."""
-        if article.glossary is None:
-            return self.converter
-        if article.key not in self._own_converters:
-            self._own_converters[article.key] = self.converter.with_glossary(article.glossary)
-        return self._own_converters[article.key]
+        """The converter for everything of one article: its title, summary and body (one per
+        glossary, made once: see Converter.with_glossary)."""
+        return self.converter if article.glossary is None else self.converter.with_glossary(article.glossary)
 
 
 # An article's length, as its view gives it. Paragraphs written while previewing change it on every
