@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.common.utils import mdTrim
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.state_block import StateBlock
@@ -31,6 +32,10 @@ HEADING_MAX_CHARS = 24
 DEEPEST = 420
 _BAD_SCHEME = re.compile(r"^(javascript|vbscript|file|data):")
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+# URLs that markdown-it's normalizeLink gives back as they are: no percent sign, user, port or
+# non-ASCII character, any host in lower case. Most links of a news site are such ("018.md",
+# "https://36kr.com/p/1"); normalizing one in Python parses and formats it (2-9 us each).
+_NORMAL_URL = re.compile(r"(?:https?://[a-z0-9.\-]+(?=/|$))?[A-Za-z0-9\-._~/?#!$&'()*+,;=]*")
 
 
 def _is_cjk(char: str) -> bool:
@@ -188,6 +193,11 @@ def inline_or_text(state: StateCore) -> None:
             md.inline.parse(content, md, state.env, token.children)
 
 
+def normalize_link(url: str) -> str:
+    """markdown-it's normalizeLink (percent-encoding, punycode), skipped where it changes nothing."""
+    return url if _NORMAL_URL.fullmatch(url) else normalizeLink(url)
+
+
 def validate_link(url: str) -> bool:
     """No script or data URL is ever written as a link or image source, however it is spelled."""
     return not _BAD_SCHEME.match(_IGNORED_IN_SCHEME.sub("", url).lower())
@@ -223,6 +233,7 @@ def make_parser(*, plain_text: bool = False, html: bool = True,
     )
     md.options["maxNesting"] = DEEPEST + 20
     md.validateLink = validate_link  # type: ignore[method-assign]
+    md.normalizeLink = normalize_link  # type: ignore[method-assign]
     md.block.ruler.before("table", "too_deep", too_deep)
     md.core.ruler.at("inline", inline_or_text)
     if plain_text:

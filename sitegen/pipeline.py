@@ -761,8 +761,8 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         scans[path, digests[path]] = stub, undated
         if front is not None:
             fronts[keys[path]] = file_digest, front
-    store.put_map("digests", "content", {p: (s, digests[p]) for p, s in statuses.items() if digests[p]})
-    store.put_map("scans", article_key, {(p, digests[p]): scans[p, digests[p]] for p in sources})
+    digests_known = {p: (s, digests[p]) for p, s in statuses.items() if digests[p]}
+    scans_used = {(p, digests[p]): scans[p, digests[p]] for p in sources}
     fallback = date_fallback(settings, sources)
     dates = {}
     stubs = []
@@ -796,18 +796,26 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
             view = views[lang][record.key] = maker.view(record.article, texts.titles[lang], texts.summaries[lang])
             view_keys[lang][record.key] = view_key(view, texts.body_digests[lang])
 
+    def meanwhile() -> None:
+        """The main process's own work while the workers render the bodies (see workers.run)."""
+        store.put_map("digests", "content", digests_known)
+        store.put_map("scans", article_key, scans_used)
+        relate()
+
     # Load, second part, and render every body, in the workers: only for files whose record from
     # an earlier build was made from other bytes, settings or linked articles.
     # The asset files of the records made again, as the previous records had them.
     assets_before: dict[str, dict[str, Path]] = {}
     records = _records(keys, digests, dates, stubs, resolved, index, in_feeds(listed, taxonomy, settings), settings,
                        converter, article_key, diagnostics.root, store, jobs, progress, edited is not None,
-                       assets_before, fronts, meanwhile=relate, made=make_views)
+                       assets_before, fronts, meanwhile=meanwhile, made=make_views)
     for path in sources:  # in file order, as a serial build reports them
         diagnostics.items.extend(records[keys[path]].diagnostics)
     if diagnostics.errors:
         if not keep_going:
+            _keep_records(store, article_key, records)  # the next build remakes only the failed ones
             raise BuildFailed(diagnostics)
+        _keep_records(store, article_key, records)  # the records made again below start from these
         # Leave out every article with an error, then resolve the rest again among themselves.
         failed = {d.path for d in diagnostics.errors}
         stubs = [s for s in stubs if diagnostics.display_path(s.path) not in failed and s.key in resolved.articles]
@@ -865,8 +873,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
         with Patch(out_dir, previous=previous) if patching else Output(out_dir, previous=previous) as out:
 
             def key_of(renderer: EditionRenderer, job: PageJob) -> str:
-                deps = [renderer.dep_key(k) for k in sorted(job.deps)]
-                return digest(page_key, renderer.lang, repr(job.shape), repr(deps))
+                return digest(page_key, renderer.lang, repr(job.shape), renderer.deps_key(job.deps))
 
             def keep(renderer: EditionRenderer, job: PageJob) -> bool:
                 return out.keep(job.path, key_of(renderer, job))
@@ -912,6 +919,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
 
             def meanwhile() -> None:
                 """What the main process can do while the workers render: the pages are all known."""
+                _keep_records(store, article_key, records)
                 if reach is None and not kept_files:
                     sitemap_texts()
                 _remember_dependents(store, plan, set(paths), linked if reach is not None else None)
@@ -1146,12 +1154,17 @@ def _records(keys: dict[Path, str], digests: dict[Path, str], dates: dict[Path, 
         records[record.key] = record
         if made is not None:
             made(record)
+    return records
+
+
+def _keep_records(store: Store, article_key: str, records: dict[str, ArticleRecord]) -> None:
+    """Put the records in the cache (see _records), and the bodies they show; drop what no record
+    of these settings uses."""
     store.put_map("records", article_key, records)
     store.retain("records", {article_key})
     store.retain("scans", {article_key})
     store.retain_bodies({d for r in records.values() if r.texts
                          for d in (*r.texts.body_digests.values(), *r.texts.feed_digests.values())})
-    return records
 
 
 # Pages per task for the page workers: rendering one takes about a millisecond.

@@ -697,6 +697,12 @@ class EditionRenderer:
             found = self._dep_keys[key] = view_key(self.views[key], self.site.texts[key].body_digests[self.lang])
         return found
 
+    def deps_key(self, deps: frozenset[str]) -> str:
+        """The dep_key() of each of a page's dependencies, in order, as one string: a part of the
+        page's key (see pipeline._build). Keys hold no NUL, so the join cannot make two lists one."""
+        known = self._dep_keys
+        return "\0".join([known.get(k) or self.dep_key(k) for k in sorted(deps)])
+
     def json_ld(self, view: ArticleView) -> str:
         settings = self.site.settings
         publisher = self.convert(settings.publisher, UI_SOURCE) if settings.publisher else self.site_title

@@ -267,3 +267,19 @@ def test_lone_paragraphs_give_the_tokens_markdown_it_would(body: str) -> None:
     reference = make_parser()
     reference.block.ruler.disable("lone_paragraph")
     assert _tokens(make_parser().parse(body)) == _tokens(reference.parse(body))
+
+
+# URLs as editors write them, and every way one can surprise a URL parser: schemes in either case,
+# users, ports, IPv6 hosts, percent signs, non-ASCII hosts and paths, dot segments.
+url_starts = st.sampled_from(["", "http://", "https://", "HTTP://", "//", "mailto:", "ftp://", "a:", "/", "./",
+                              "../", "#", "?", "http://[::1]", "https://例子.中国", "https://Example.COM"])
+url_rests = st.text(alphabet="abcXYZ019-._~:/?#@!$&'()*+,;=%[] 中文é\\", max_size=30)
+
+
+@given(url=st.tuples(url_starts, url_rests).map("".join))
+@settings(max_examples=2000, deadline=None, derandomize=True)
+def test_links_are_normalized_as_markdown_it_would(url: str) -> None:
+    # Links markdown-it's normalizeLink would give back unchanged skip it (markdown.normalize_link).
+    from markdown_it.common.normalize_url import normalizeLink
+
+    assert make_parser().normalizeLink(url) == normalizeLink(url)
