@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,6 +273,7 @@ HUGO_LAYOUTS = {
 
 def hugo_site(site: Path, work: Path) -> Path:
     """The corpus laid out for Hugo: each article in both scripts, converted once, here, untimed."""
+    import frontmatter
     import opencc
 
     out = work / (site.name + "-hugo")
@@ -279,15 +281,38 @@ def hugo_site(site: Path, work: Path) -> Path:
         return out
     to_hant, to_hans = opencc.OpenCC("s2twp"), opencc.OpenCC("tw2sp")
     detect_t, detect_s = opencc.OpenCC("s2t"), opencc.OpenCC("t2s")
+
+    def is_hant(text: str) -> bool:
+        sample = text[:1500]
+        return sum(a != b for a, b in zip(sample, detect_s.convert(sample), strict=False)) > \
+            sum(a != b for a, b in zip(sample, detect_t.convert(sample), strict=False))
+
+    def is_hans(text: str) -> bool:
+        return not is_hant(text) and any(a != b for a, b in zip(text, detect_t.convert(text), strict=False))
+
+    def names_in_script(text: str, foreign: Callable[[str], bool], convert: Callable[[str], str]) -> str:
+        # A tag, category or author written in the other script than the article's is one term with
+        # its other spelling, each edition showing it in its own script (sitegen's taxonomy, see
+        # Converter.lang_of): Hugo gets the names so.
+        post = frontmatter.loads(text)
+        changed = False
+        for name in ("tags", "categories", "author"):
+            value = post.metadata.get(name)
+            if isinstance(value, str) and foreign(value):
+                post.metadata[name], changed = convert(value), True
+            elif isinstance(value, list):
+                fixed = [convert(n) if isinstance(n, str) and foreign(n) else n for n in value]
+                if fixed != value:
+                    post.metadata[name], changed = fixed, True
+        return frontmatter.dumps(post) + "\n" if changed else text
+
     for lang in ("zh-hans", "zh-hant"):
         (out / "content" / lang).mkdir(parents=True)
     for path in sorted((site / "content").glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        sample = text[:1500]
-        hant = sum(a != b for a, b in zip(sample, detect_s.convert(sample), strict=False)) > \
-            sum(a != b for a, b in zip(sample, detect_t.convert(sample), strict=False))
-        hans_text = to_hans.convert(text) if hant else text
-        hant_text = text if hant else to_hant.convert(text)
+        hant = is_hant(text)
+        hans_text = to_hans.convert(text) if hant else names_in_script(text, is_hant, to_hans.convert)
+        hant_text = names_in_script(text, is_hans, to_hant.convert) if hant else to_hant.convert(text)
         (out / "content" / "zh-hans" / path.name).write_text(hans_text, encoding="utf-8")
         (out / "content" / "zh-hant" / path.name).write_text(hant_text, encoding="utf-8")
     (out / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")

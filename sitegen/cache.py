@@ -22,8 +22,8 @@ from typing import Any
 from . import __version__
 
 CACHE_DIR = ".sitegen-cache"
-# Bump when what the cache holds changes shape: an older cache is then emptied, not misread.
-FORMAT = "5"
+# Bump when what the cache holds changes shape or meaning: an older cache is then emptied, not misread.
+FORMAT = "6"
 
 
 class CacheCorrupt(Exception):

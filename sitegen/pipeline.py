@@ -375,6 +375,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
             # Converter.text also strips editor markup when no conversion is needed.
             to_canonical=lambda text, lang: converter.text(text, lang, hans),
             convert=converter.text,
+        lang_of=converter.lang_of,
             related=state.related[1] if incremental and state.related and state.related[0] == tagging else None,
         )
     if incremental:
@@ -1090,6 +1091,7 @@ def site_taxonomy_later(articles: list[Article], settings: Settings, converter: 
         # Converter.text also strips editor markup when no conversion is needed.
         to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
+        lang_of=converter.lang_of,
         related={k: [by_key[o] for o in others] for k, others in known.items()} if known is not None else {},
     )
     if store is None or known is not None:

@@ -82,8 +82,10 @@ def build_taxonomy(
     articles: list[Article], editions: tuple[Edition, ...],
     to_canonical: Callable[[str, str], str], convert: Callable[[str, str, str], str],
     related: dict[str, list[Article]] | None = None,
+    lang_of: Callable[[str, str], str] = lambda name, lang: lang,
 ) -> Taxonomy:
     """Group articles (newest first) by every term; ``to_canonical(text, lang)`` gives the key.
+    ``lang_of(name, article_lang)``: the language a term's name is written in (Converter.lang_of).
 
     ``related`` is a related-articles map computed earlier for the same articles, tags and dates
     (a rebuild after a body edit): it is reused, since computing it is quadratic in a tag's size.
@@ -91,16 +93,20 @@ def build_taxonomy(
     terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
     article_terms: dict[str, dict[str, list[Term]]] = {}
     years: dict[int, list[Article]] = {}
-    canonical: dict[tuple[str, str], str] = {}  # a site has hundreds of names, written thousands of times
+    # Each (name, article language): its key and its own language. A site has hundreds of names,
+    # written thousands of times.
+    canonical: dict[tuple[str, str], tuple[str, str]] = {}
 
     def add(kind: str, names: tuple[str, ...], article: Article) -> Term:
         parent: Term | None = None
         term: Term | None = None
         path: list[str] = []
         for name in names:
-            found = canonical.get((name, article.lang))
-            if found is None:
-                found = canonical[name, article.lang] = to_canonical(name, article.lang).casefold()
+            known = canonical.get((name, article.lang))
+            if known is None:
+                lang = lang_of(name, article.lang)
+                known = canonical[name, article.lang] = (to_canonical(name, lang).casefold(), lang)
+            found, lang = known
             path.append(found)
             key = "/".join(path)
             term = terms[kind].get(key)
@@ -109,7 +115,7 @@ def build_taxonomy(
                 terms[kind][key] = term
                 if parent is not None:
                     parent.children.append(term)
-            term.spellings[(article.lang, name)] += 1
+            term.spellings[(lang, name)] += 1
             if not term.articles or term.articles[-1] is not article:
                 term.articles.append(article)
             parent = term

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -267,6 +268,34 @@ def test_a_tag_is_one_across_scripts(tmp_path: Path) -> None:
     hant_links = {a.attributes["href"] for a in site.html("zh-hant/hans/").css(".tags a")}
     assert hans_links == {"/zh-hans/tags/%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD/"}
     assert hant_links == {"/zh-hant/tags/%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD/"}
+
+
+def test_a_tag_written_in_the_other_script_is_the_same_tag(tmp_path: Path) -> None:
+    # Newsrooms tag in either script, whatever the article's: a Simplified article tagged in
+    # Traditional, and the other way round. Each edition names every tag in its own script, once.
+    # (A name no character of which is one script's own, 估值, is the article's.)
+    files = {
+        "hans.md": ("---\ntitle: 简体文章\ndate: 2026-02-06\ntags: [融資, 風險投資, 估值, GPU]\n"
+                    "categories: [科技]\nauthor: 陳小明\n---\n\n这是正文。\n"),
+        "hant.md": ("---\ntitle: 繁體文章\ndate: 2026-02-07\ntags: [融资, 风险投资]\ncategories: [科技]\n---\n\n"
+                    "這是內文。\n"),
+    }
+    site = built(tmp_path / "s", files=files)
+    shown = {"zh-hans": ["GPU", "估值", "融资", "风险投资"], "zh-hant": ["GPU", "估值", "融資", "風險投資"]}
+    for prefix, names in shown.items():
+        index = site.html(f"{prefix}/tags/")
+        assert sorted(a.text().strip() for a in index.css("main li a")) == names
+        for page in (f"{prefix}/hans/", f"{prefix}/hant/"):
+            html = site.html(page)
+            listed = sorted(a.text() for a in html.css(".tags a"))
+            assert listed == ([n for n in names if n != "GPU" and n != "估值"] if page.endswith("hant/") else names)
+            keywords = sorted(json.loads(html.css_first('script[type="application/ld+json"]').text())["keywords"])
+            assert keywords == listed
+            assert sorted(m.attributes["content"] for m in html.css('meta[property="article:tag"]')) == listed
+    assert sorted(p.name for p in (site.out / "zh-hans" / "tags").iterdir() if p.is_dir()) == [
+        "gpu", "估值", "融资", "风险投资"]
+    assert site.html("zh-hans/hans/").css_first('a[rel="author"]').text() == "陈小明"
+    assert site.html("zh-hant/hans/").css_first('a[rel="author"]').text() == "陳小明"
 
 
 # -- the demo content ------------------------------------------------------------------------------------
