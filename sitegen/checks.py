@@ -207,6 +207,7 @@ def check_output(locate: Callable[[str], str], written: set[str], urls: Urls, di
     site = written if every is None else every
     resolver = _Resolver(urls)
     found: Known = {}
+    landed: set[str] = set()  # targets seen to land: most pages link the same few hundred
     for rel in sorted(written):
         if not rel.endswith(".html"):
             continue
@@ -223,7 +224,9 @@ def check_output(locate: Callable[[str], str], written: set[str], urls: Urls, di
             targets = resolver.targets(page, _links(html))
         if key:
             found[rel] = (key, targets)
-        if all(t != "\0" and _target(t, site) for t in targets):
+        unseen = [t for t in targets if t not in landed]
+        if all(t != "\0" and _target(t, site) for t in unseen):
+            landed.update(unseen)
             continue
         html = html if html is not None else Path(locate(rel)).read_text(encoding="utf-8")
         for line, message in problems(page, html, urls, site):

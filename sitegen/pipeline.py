@@ -502,7 +502,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 count = 0
                 for job in renderer.jobs(only):
                     output = file_for(site.edition_path(edition, job.path))
-                    emit(dataclasses.replace(job, path=output), renderer)
+                    emit(job.at(output), renderer)
                     plan.append((edition.lang, job.path, output, job.deps))
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
@@ -515,7 +515,7 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
                 # not in workers: their bodies are kept in the state (kept_bodies) for the next build.
                 for job in feed_jobs(renderer, only):
                     output = site.edition_path(edition, job.path)
-                    emit(dataclasses.replace(job, path=output))
+                    emit(job.at(output))
                     plan.append((edition.lang, job.path, output, job.deps))
             progress.stage("pages", len(pending))
             found, read = emit_pages(pending, write_page, lambda renderer, job: False, out, PageLinks(site.urls),
@@ -897,7 +897,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                 count = 0
                 for job in renderer.jobs(only):
                     path = file_for(site.edition_path(edition, job.path))
-                    tasks.append((renderer, dataclasses.replace(job, path=path)))
+                    tasks.append((renderer, job.at(path)))
                     plan.append((edition.lang, job.path, job.deps))
                     listed.append(Listed(edition.lang, job.path, job.lastmod))
                     count += 1
@@ -908,7 +908,7 @@ def _build(settings: Settings, out_dir: Path, diagnostics: Diagnostics, progress
                 pages[edition.lang] = count if last is None or reach is None else last.pages[edition.lang]
                 # Feeds: Atom and JSON Feed for the edition and each tag and source.
                 for job in feed_jobs(renderer, only):
-                    tasks.append((renderer, dataclasses.replace(job, path=site.edition_path(edition, job.path))))
+                    tasks.append((renderer, job.at(site.edition_path(edition, job.path))))
                     plan.append((edition.lang, job.path, job.deps))
             # For search engines: every page of every edition with its twins. Kept like a page while the
             # pages it lists are the same (half a second to make at 10,000 articles).
