@@ -355,7 +355,6 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     # Before anything is written, so that a failing report leaves the previous output alone.
     report = review(settings, loaded, diagnostics) if with_review else None
     paths = resolved.articles
-    hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     # Related articles depend on every article's tags and date only (and keys are used, not objects);
     # the whole taxonomy on every article's terms, language and date, which a body edit leaves alone.
     if loaded.fronts_kept and state.related and state.taxonomy:  # as they were, by definition
@@ -372,10 +371,8 @@ def build(settings: Settings, out_dir: Path, *, diagnostics: Diagnostics | None 
     else:
         taxonomy = build_taxonomy(
             articles, settings.editions,
-            # Converter.text also strips editor markup when no conversion is needed.
-            to_canonical=lambda text, lang: converter.text(text, lang, hans),
             convert=converter.text,
-        lang_of=converter.lang_of,
+            lang_of=converter.lang_of,
             related=state.related[1] if incremental and state.related and state.related[0] == tagging else None,
         )
     if incremental:
@@ -1082,14 +1079,11 @@ def site_taxonomy_later(articles: list[Article], settings: Settings, converter: 
                         store: Store | None = None, fingerprint: str = "") -> tuple[Taxonomy, Callable[[], None]]:
     """site_taxonomy, and what fills in its related articles when the cache does not know them:
     for the main process to do while the workers render the bodies (a second at 10,000 articles)."""
-    hans = next((e.lang for e in settings.editions if e.script == "hans"), "zh-Hans")
     related_id = digest(fingerprint, repr([(a.key, a.tags, a.date) for a in articles])) if store is not None else ""
     known = store.get_object("related", related_id) if store is not None else {}  # {}: none wanted
     by_key = {a.key: a for a in articles}
     taxonomy = build_taxonomy(
         articles, settings.editions,
-        # Converter.text also strips editor markup when no conversion is needed.
-        to_canonical=lambda text, lang: converter.text(text, lang, hans),
         convert=converter.text,
         lang_of=converter.lang_of,
         related={k: [by_key[o] for o in others] for k, others in known.items()} if known is not None else {},

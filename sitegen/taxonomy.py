@@ -1,8 +1,9 @@
 """Tags, categories, sources, authors and yearly archives, one across both scripts.
 
-A term is keyed by its Simplified form, so 人工智能 written in a Simplified article and
-人工智慧 written in a Traditional one are the same tag; its slug comes from that key and
-therefore stays the same in every edition and whatever the display name converts to.
+Spellings that any edition shows alike are one term: 人工智能 written in a Simplified article and
+人工智慧 written in a Traditional one, or 矽谷 and 硅谷 both written in Simplified (the Traditional
+edition shows both as 矽谷). A term is keyed by the Simplified form of its most used spelling; its
+slug comes from that key and therefore stays the same in every edition.
 """
 
 from __future__ import annotations
@@ -78,14 +79,56 @@ def slugify(key: str) -> str:
     return slug or "t-" + hashlib.sha1(key.encode()).hexdigest()[:8]
 
 
+def _names(article: Article) -> dict[str, list[tuple[str, ...]]]:
+    """Each kind's names of an article, as paths (categories nest), each once."""
+    return {
+        "tags": [(tag,) for tag in dict.fromkeys(article.tags)],
+        "categories": list(article.categories),
+        "sources": [(article.source_name,)] if article.source_name else [],
+        "authors": [(author,) for author in dict.fromkeys(article.authors)],
+    }
+
+
+def _keys(spellings: Counter[tuple[str, str]], editions: tuple[Edition, ...],
+          convert: Callable[[str, str, str], str]) -> dict[tuple[str, str], str]:
+    """Each (name, language written in) of one kind -> the key of its term.
+
+    Two spellings that one edition shows alike (case aside) are one term, and so, in turn, is any
+    spelling shown like either: an edition never lists two terms of the same name. The key is the
+    Simplified form of the term's most used spelling (the least in sort order among equals).
+    """
+    hans = next((e.lang for e in editions if e.script == "hans"), None)
+    group = {pair: pair for pair in spellings}
+
+    def find(pair: tuple[str, str]) -> tuple[str, str]:
+        while group[pair] != pair:
+            group[pair] = pair = group[group[pair]]
+        return pair
+
+    shown: dict[tuple[str, str], tuple[str, str]] = {}
+    for pair in sorted(spellings):
+        name, lang = pair
+        for edition in editions:
+            first = find(shown.setdefault((edition.lang, convert(name, lang, edition.lang).casefold()), pair))
+            mine = find(pair)
+            group[max(first, mine)] = min(first, mine)
+    members: dict[tuple[str, str], Counter[str]] = {}
+    for pair, count in spellings.items():
+        name, lang = pair
+        form = (convert(name, lang, hans) if hans is not None else name).casefold()
+        members.setdefault(find(pair), Counter())[form] += count
+    keys = {root: min(forms, key=lambda form: (-forms[form], form)) for root, forms in members.items()}
+    return {pair: keys[find(pair)] for pair in spellings}
+
+
 def build_taxonomy(
-    articles: list[Article], editions: tuple[Edition, ...],
-    to_canonical: Callable[[str, str], str], convert: Callable[[str, str, str], str],
+    articles: list[Article], editions: tuple[Edition, ...], convert: Callable[[str, str, str], str],
     related: dict[str, list[Article]] | None = None,
     lang_of: Callable[[str, str], str] = lambda name, lang: lang,
 ) -> Taxonomy:
-    """Group articles (newest first) by every term; ``to_canonical(text, lang)`` gives the key.
-    ``lang_of(name, article_lang)``: the language a term's name is written in (Converter.lang_of).
+    """Group articles (newest first) by every term (see _keys); ``convert(text, source, target)``
+    converts names between editions (Converter.text, which also strips editor markup), and
+    ``lang_of(name, article_lang)`` tells the language a name is written in (Converter.lang_of).
 
     ``related`` is a related-articles map computed earlier for the same articles, tags and dates
     (a rebuild after a body edit): it is reused, since computing it is quadratic in a tag's size.
@@ -93,21 +136,28 @@ def build_taxonomy(
     terms: dict[str, dict[str, Term]] = {kind: {} for kind in KINDS}
     article_terms: dict[str, dict[str, list[Term]]] = {}
     years: dict[int, list[Article]] = {}
-    # Each (name, article language): its key and its own language. A site has hundreds of names,
+    names = {article.key: _names(article) for article in articles}
+    # Each (name, article language): the language it is written in. A site has hundreds of names,
     # written thousands of times.
-    canonical: dict[tuple[str, str], tuple[str, str]] = {}
+    written: dict[tuple[str, str], str] = {}
+    spellings: dict[str, Counter[tuple[str, str]]] = {kind: Counter() for kind in KINDS}
+    for article in articles:
+        for kind, paths in names[article.key].items():
+            for path in paths:
+                for name in path:
+                    lang = written.get((name, article.lang))
+                    if lang is None:
+                        lang = written[name, article.lang] = lang_of(name, article.lang)
+                    spellings[kind][name, lang] += 1
+    keys = {kind: _keys(counted, editions, convert) for kind, counted in spellings.items()}
 
     def add(kind: str, names: tuple[str, ...], article: Article) -> Term:
         parent: Term | None = None
         term: Term | None = None
         path: list[str] = []
         for name in names:
-            known = canonical.get((name, article.lang))
-            if known is None:
-                lang = lang_of(name, article.lang)
-                known = canonical[name, article.lang] = (to_canonical(name, lang).casefold(), lang)
-            found, lang = known
-            path.append(found)
+            lang = written[name, article.lang]
+            path.append(keys[kind][name, lang])
             key = "/".join(path)
             term = terms[kind].get(key)
             if term is None:
@@ -123,15 +173,7 @@ def build_taxonomy(
         return term
 
     for article in articles:
-        mine: dict[str, list[Term]] = {kind: [] for kind in KINDS}
-        for tag in dict.fromkeys(article.tags):
-            mine["tags"].append(add("tags", (tag,), article))
-        for path in article.categories:
-            mine["categories"].append(add("categories", path, article))
-        if article.source_name:
-            mine["sources"].append(add("sources", (article.source_name,), article))
-        for author in dict.fromkeys(article.authors):
-            mine["authors"].append(add("authors", (author,), article))
+        mine = {kind: [add(kind, path, article) for path in paths] for kind, paths in names[article.key].items()}
         article_terms[article.key] = {k: list(dict.fromkeys(v)) for k, v in mine.items()}
         years.setdefault(article.date.year, []).append(article)
 

@@ -298,6 +298,22 @@ def test_a_tag_written_in_the_other_script_is_the_same_tag(tmp_path: Path) -> No
     assert site.html("zh-hant/hans/").css_first('a[rel="author"]').text() == "陳小明"
 
 
+def test_spellings_an_edition_shows_alike_are_one_tag(tmp_path: Path) -> None:
+    # Taiwan's 矽谷 is Silicon Valley in a Simplified article too: the Traditional edition would show
+    # it and 硅谷 alike, so they are one tag, named in each edition as its own writers most often
+    # spell it (硅谷 twice, 矽谷 once).
+    files = {
+        f"{name}.md": f"---\ntitle: 文章{name}\ndate: 2026-02-0{day}\ntags: [{tag}]\n---\n\n这是正文。\n"
+        for name, day, tag in (("a", 1, "硅谷"), ("b", 2, "硅谷"), ("c", 3, "矽谷"))
+    }
+    site = built(tmp_path / "s", files=files)
+    for prefix, name in (("zh-hans", "硅谷"), ("zh-hant", "矽谷")):
+        assert [a.text().strip() for a in site.html(f"{prefix}/tags/").css("main li a")] == [name]
+        assert [p.name for p in (site.out / prefix / "tags").iterdir() if p.is_dir()] == ["硅谷"]
+        assert len(site.html(f"{prefix}/tags/硅谷/").css(".article-list h2 a")) == 3
+        assert {a.text() for page in "abc" for a in site.html(f"{prefix}/{page}/").css(".tags a")} == {name}
+
+
 # -- the demo content ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -230,7 +230,7 @@ def test_related_articles_are_the_best_scored_whatever_the_tags(tag_lists: list[
     articles = [Article(Path(f"{i}.md"), f"{i}.md", f"t{i}", start - timedelta(hours=i), None, f"s{i}",
                         "zh-Hans", tuple(tags), (), (), "", "", "", [], 1, 0, 0)
                 for i, tags in enumerate(tag_lists)]
-    taxonomy = build_taxonomy(articles, (), lambda text, lang: text, lambda text, source, target: text, related={})
+    taxonomy = build_taxonomy(articles, (), lambda text, source, target: text, related={})
     found = related_articles(articles, taxonomy.article_terms)
     assert {k: [a.key for a in v] for k, v in found.items()} == _related_by_scoring_everyone(
         articles, taxonomy.article_terms)
