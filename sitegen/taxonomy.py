@@ -94,8 +94,9 @@ def _keys(spellings: Counter[tuple[str, str]], editions: tuple[Edition, ...],
     """Each (name, language written in) of one kind -> the key of its term.
 
     Two spellings that one edition shows alike (case aside) are one term, and so, in turn, is any
-    spelling shown like either: an edition never lists two terms of the same name. The key is the
-    Simplified form of the term's most used spelling (the least in sort order among equals).
+    spelling shown like either: an edition never lists two tags, sources or authors of one name (nor
+    two categories of one name under the same parent). The key is the Simplified form of the term's
+    most used spelling (the least in sort order among equals).
     """
     hans = next((e.lang for e in editions if e.script == "hans"), None)
     group = {pair: pair for pair in spellings}
