@@ -106,17 +106,17 @@ def _keys(spellings: Counter[tuple[str, str]], editions: tuple[Edition, ...],
             group[pair] = pair = group[group[pair]]
         return pair
 
-    shown: dict[tuple[str, str], tuple[str, str]] = {}
+    # Each spelling as every edition shows it, converted once.
+    shown_as = {(name, lang): {e.lang: convert(name, lang, e.lang).casefold() for e in editions}
+                for name, lang in spellings}
+    first_shown: dict[tuple[str, str], tuple[str, str]] = {}
     for pair in sorted(spellings):
-        name, lang = pair
-        for edition in editions:
-            first = find(shown.setdefault((edition.lang, convert(name, lang, edition.lang).casefold()), pair))
-            mine = find(pair)
+        for edition_lang, form in shown_as[pair].items():
+            first, mine = find(first_shown.setdefault((edition_lang, form), pair)), find(pair)
             group[max(first, mine)] = min(first, mine)
     members: dict[tuple[str, str], Counter[str]] = {}
     for pair, count in spellings.items():
-        name, lang = pair
-        form = (convert(name, lang, hans) if hans is not None else name).casefold()
+        form = shown_as[pair][hans] if hans is not None else pair[0].casefold()
         members.setdefault(find(pair), Counter())[form] += count
     keys = {root: min(forms, key=lambda form: (-forms[form], form)) for root, forms in members.items()}
     return {pair: keys[find(pair)] for pair in spellings}
