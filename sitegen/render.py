@@ -524,7 +524,16 @@ class EditionRenderer:
         markdown = make_parser(renderer_cls=BodyRenderer)
         self.body, self.markdown_options = markdown.renderer, markdown.options
         converter = site.converter
-        self.ui: Callable[[str], str] = lambda s: converter.text(s, UI_SOURCE, self.lang)
+        # A theme's strings repeat on every page (about 20 on an article page): each converted once.
+        ui_texts: dict[str, str] = {}
+
+        def ui(text: str) -> str:
+            found = ui_texts.get(text)
+            if found is None:
+                found = ui_texts[text] = converter.text(text, UI_SOURCE, self.lang)
+            return found
+
+        self.ui: Callable[[str], str] = ui
         # A cold build has made every view already (see pipeline._build): then a plain dict, which
         # making the page jobs reads some 300,000 times at 10,000 articles.
         self.views: Mapping[str, ArticleView] = (
@@ -540,6 +549,7 @@ class EditionRenderer:
         # with the view kept so that the id stays its own.
         self._items: dict[tuple[int, str], tuple[ArticleView, Markup, frozenset[str]]] = {}
         self._item_macro: Any = None
+        self._shared_context: Mapping[str, Any] | None = None  # see _edition_context
 
     # -- helpers ---------------------------------------------------------------
     def href(self, path: str) -> str:
@@ -633,11 +643,26 @@ class EditionRenderer:
              "url": urls.absolute(site.edition_path(e, path)), "current": e == self.edition}
             for e in site.settings.editions
         ]
-        default = site.settings.default_edition
         extra.setdefault("description", self.site_description)
         extra.setdefault("feeds", self.feeds)
         extra.setdefault("subscribe", [])
         return {
+            **self._edition_context(),
+            "alternates": alternates,
+            "x_default": urls.absolute(site.edition_path(site.settings.default_edition, path)),
+            "canonical": urls.absolute(site.edition_path(self.edition, path)),
+            "page_title": title,
+            "kind": kind,
+            **extra,
+        }
+
+    def _edition_context(self) -> Mapping[str, Any]:
+        """What every page of the edition is given alike: made once, not once a page. The same
+        objects go to every page (of the same types as ever: a theme may pass them to ``tojson``)."""
+        if self._shared_context is not None:
+            return self._shared_context
+        site, urls = self.site, self.site.urls
+        self._shared_context = {
             "site": {
                 "title": self.site_title,
                 "description": self.site_description,
@@ -649,20 +674,15 @@ class EditionRenderer:
             "og_alternate_locales": [og_locale(e.lang) for e in site.settings.editions if e != self.edition],
             "edition": self.edition,
             "lang": self.lang,
-            "alternates": alternates,
-            "x_default": urls.absolute(site.edition_path(default, path)),
-            "canonical": urls.absolute(site.edition_path(self.edition, path)),
-            "page_title": title,
-            "kind": kind,
             "_": self.ui,
             "href": self.href,
-            "asset": lambda p: urls.href(p),
+            "asset": urls.href,
             "search": self.href("search/") if site.settings.search else None,
             "edition_prefixes": [e.prefix for e in site.settings.editions],
             "article_item": self.article_item,
             "sections": [(k, self.ui(_SECTION_TITLES[k]), self.href(f"{k}/")) for k in (*KINDS, "archive")],
-            **extra,
         }
+        return self._shared_context
 
     def render(self, template: str, path: str, title: str, kind: str, **extra: Any) -> PageOut:
         html = self.env.get_template(template).render(self.context(path, title, kind, **extra))
