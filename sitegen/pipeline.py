@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -74,6 +75,7 @@ from .workers import (
     record_digest,
     render,
     run,
+    run_sharing,
     scan,
     site_images,
 )
@@ -1174,8 +1176,8 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
                keep: Callable[[EditionRenderer, PageJob], bool], out: Output, links: PageLinks, jobs: int,
                advance: Callable[[int], None], meanwhile: Callable[[], None] | None = None
                ) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
-    """Render and write every page (``emit``), in ``jobs`` forked worker processes when it pays;
-    ``meanwhile``, see workers.run.
+    """Render and write every page (``emit``), in ``jobs - 1`` forked worker processes and this
+    one when it pays (workers.run_sharing); ``meanwhile``, see workers.run.
 
     Each worker inherits the whole build (site, renderers, the Output) from the fork, renders its
     share of ``tasks`` into the staging folder through its own copy of ``out``, reads the links of
@@ -1205,9 +1207,38 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
             _, read[job.path] = counts_read(functools.partial(emit, renderer, job))
             advance(1)
         return found, read
+    with _collecting_what_pages_leave():
+        _emit_shared(tasks, emit, out, links, jobs, advance, meanwhile, found, read)
+    return found, read
 
-    # The renderer of the pages a worker rendered last: tasks come edition by edition, in order, so
-    # once a worker gets a page of the next edition, the last one's list entries are of no more use.
+
+@contextlib.contextmanager
+def _collecting_what_pages_leave() -> Iterator[None]:
+    """The cyclic collector on while this process renders its share of the pages, for the objects
+    made meanwhile only. Jinja leaves a cycle a page (a template's imported macros hold the page's
+    context): with the collector paused for the build (see _build_with_store), 15,000 pages kept
+    some 200 MB of them. The build's own structures, made before, are frozen, so that its passes
+    skip them. Not in a process that froze objects of its own already (serve, after its first
+    build): unfreezing would hand those back to the collector."""
+    if gc.get_freeze_count() or gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.disable()
+        gc.unfreeze()
+
+
+def _emit_shared(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[EditionRenderer, PageJob], bytes | None],
+                 out: Output, links: PageLinks, jobs: int, advance: Callable[[int], None],
+                 meanwhile: Callable[[], None] | None, found: dict[str, tuple[str, ...]],
+                 read: dict[str, frozenset[str]]) -> None:
+    """emit_pages in worker processes and this one, filling ``found`` and ``read``."""
+    # The renderer of the pages a process rendered last: tasks come edition by edition, in order, so
+    # once a process gets a page of another edition, the last one's list entries are of no more use.
     last: list[EditionRenderer] = []
 
     def work(indices: Sequence[int]) -> list[tuple[int, Written, bool, tuple[str, ...] | None, frozenset[str]] | int]:
@@ -1226,18 +1257,18 @@ def emit_pages(tasks: list[tuple[EditionRenderer, PageJob]], emit: Callable[[Edi
             done.append((i, out.manifest[job.path], job.path in out.changed, targets, counted))
         return done
 
-    for result in run(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK, meanwhile):
+    for here, result in run_sharing(call_given, work, range(len(tasks)), jobs, advance, PAGE_CHUNK, meanwhile):
         if isinstance(result, int):
             renderer, job = tasks[result]
             _, read[job.path] = counts_read(functools.partial(emit, renderer, job))
             continue
         i, entry, changed, targets, counted = result
         path = tasks[i][1].path
-        out.adopt(path, entry, changed)
+        if not here:  # a page this process wrote is in ``out`` already
+            out.adopt(path, entry, changed)
         read[path] = counted
         if targets is not None:
             found[path] = targets
-    return found, read
 
 
 def static_outputs(settings: Settings) -> Iterator[tuple[str, bytes]]:

@@ -14,8 +14,9 @@ import gc
 import hashlib
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -318,3 +319,49 @@ def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T
         for part, results in zip(parts, results_of, strict=True):
             yield from results
             advance(len(part))
+
+
+def run_sharing(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
+                advance: Callable[[int], None], size: int = CHUNK,
+                meanwhile: Callable[[], None] | None = None) -> Iterator[tuple[bool, R]]:
+    """``fn(given, chunk)`` over ``items`` in chunks, in ``jobs - 1`` worker processes and this one:
+    each result with whether it was made here, in no set order. For work whose results this
+    process has little to do with (the pages: it only notes what each worker wrote), so that it
+    would mostly wait: one process fewer also holds one copy fewer of what fork shares, which
+    every page a worker touches makes its own.
+
+    The workers take chunks from the front, this process from the back (the pages of the last
+    edition, while the workers render the first's): each keeps what it renders of one edition."""
+    parts = deque(chunks(items, size))
+    if jobs <= 1 or len(parts) <= 1:
+        if meanwhile is not None:
+            meanwhile()
+        for part in parts:
+            yield from ((True, r) for r in fn(given, part))
+            advance(len(part))
+        return
+    context = multiprocessing.get_context("fork" if FORK else "spawn")
+    workers = jobs - 1
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(given,)) as pool:
+        sent: deque[tuple[int, Future[list[R]]]] = deque()
+
+        def send() -> None:
+            # Two chunks queued per worker: none waits for this process to hand it the next.
+            while parts and len(sent) < 2 * workers:
+                part = parts.popleft()
+                sent.append((len(part), pool.submit(_call, (fn, part))))
+
+        send()
+        if meanwhile is not None:
+            meanwhile()
+        while parts or sent:
+            while sent and (sent[0][1].done() or not parts):
+                count, future = sent.popleft()
+                yield from ((False, r) for r in future.result())
+                advance(count)
+                send()
+            if parts:
+                part = parts.pop()
+                yield from ((True, r) for r in fn(given, part))
+                advance(len(part))
+                send()
