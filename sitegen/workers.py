@@ -291,6 +291,13 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def _pool(workers: int, given: Any) -> ProcessPoolExecutor:
+    # fork: workers start in milliseconds with sitegen already imported; ``given`` is inherited,
+    # never pickled.
+    context = multiprocessing.get_context("fork" if FORK else "spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(given,))
+
+
 def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T], jobs: int,
         advance: Callable[[int], None], size: int = CHUNK, meanwhile: Callable[[], None] | None = None,
         ahead: Callable[[], None] | None = None) -> Iterator[R]:
@@ -307,11 +314,7 @@ def run(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Sequence[T
             yield from fn(given, part)
             advance(len(part))
         return
-    # fork: workers start in milliseconds with sitegen already imported; ``given`` is inherited,
-    # never pickled.
-    context = multiprocessing.get_context("fork" if FORK else "spawn")
-    with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start,
-                             initargs=(given,)) as pool:
+    with _pool(min(jobs, len(parts)), given) as pool:
         results_of = pool.map(_call, [(fn, p) for p in parts])  # every chunk handed out at once
         for work in (meanwhile, ahead):
             if work is not None:
@@ -327,8 +330,8 @@ def run_sharing(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Se
     """``fn(given, chunk)`` over ``items`` in chunks, in ``jobs - 1`` worker processes and this one:
     each result with whether it was made here, in no set order. For work whose results this
     process has little to do with (the pages: it only notes what each worker wrote), so that it
-    would mostly wait: one process fewer also holds one copy fewer of what fork shares, which
-    every page a worker touches makes its own.
+    would mostly wait. One process fewer is one worker's own memory fewer, and one copy fewer of the
+    build in a sum of RSS (a forked process's RSS counts every page it inherited).
 
     The workers take chunks from the front, this process from the back (the pages of the last
     edition, while the workers render the first's): each keeps what it renders of one edition."""
@@ -340,9 +343,8 @@ def run_sharing(fn: Callable[[Any, Sequence[T]], list[R]], given: Any, items: Se
             yield from ((True, r) for r in fn(given, part))
             advance(len(part))
         return
-    context = multiprocessing.get_context("fork" if FORK else "spawn")
     workers = jobs - 1
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(given,)) as pool:
+    with _pool(workers, given) as pool:
         sent: deque[tuple[int, Future[list[R]]]] = deque()
 
         def send() -> None:
